@@ -1,0 +1,22 @@
+"""Shared column helpers for all tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlmodel import Field
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC (all timestamps are UTC)."""
+    return datetime.now(UTC)
+
+
+def created_at_field() -> Any:
+    return Field(default_factory=utcnow, nullable=False)
+
+
+def json_field(default_factory: Any = dict) -> Any:
+    return Field(default_factory=default_factory, sa_type=JSON, nullable=False)

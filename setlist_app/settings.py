@@ -1,0 +1,82 @@
+"""One typed settings object, read from environment variables (and an optional `.env`).
+
+Every knob of the app, the worker and the launcher lives here; the README lists them all.
+Defaults are the embedded first-run setup: a SQLite file, local Redis, the local API simulator.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Application settings; field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: str = Field("dev", description="dev | test | prod")
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'setlist.db'}"
+    redis_url: str = "redis://127.0.0.1:6379"
+    # Separate Redis DB numbers: Reflex SCANs and reconfigures its own DB (notes/reflex-practicalities.md).
+    redis_db_reflex: int = 0
+    redis_db_queue: int = 1
+    redis_db_app: int = 2
+
+    app_url: str = "http://127.0.0.1:3000"
+    secret_key: str = Field("dev-insecure-secret-change-me", min_length=16)
+    admin_emails: list[str] = Field(default_factory=list)
+
+    # Providers: base URLs point at the local simulator unless real keys are configured.
+    simulator_url: str = "http://127.0.0.1:8765"
+    spotify_client_id: str = ""
+    spotify_client_secret: str = ""
+    spotify_api_url: str = ""
+    spotify_accounts_url: str = ""
+    ticketmaster_api_key: str = ""
+    ticketmaster_api_url: str = ""
+    setlistfm_api_key: str = ""
+    setlistfm_api_url: str = ""
+    musicbrainz_api_url: str = ""
+    musicbrainz_user_agent: str = "setlist_app/0.1 ( admin@example.com )"
+    http_timeout_seconds: float = 10.0
+
+    @field_validator("admin_emails", mode="before")
+    @classmethod
+    def _split_emails(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [e.strip().lower() for e in value.split(",") if e.strip()]
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_simulator(self) -> bool:
+        """True when no real provider key is set: the app talks to the local simulator."""
+        return not (self.spotify_client_id or self.ticketmaster_api_key or self.setlistfm_api_key)
+
+    def redis_db_url(self, db: int) -> str:
+        """The Redis URL with the given DB number, replacing any number in `redis_url`."""
+        base = self.redis_url.rstrip("/")
+        head, _, tail = base.rpartition("/")
+        if tail.isdigit() and "://" in head:
+            base = head
+        return f"{base}/{db}"
+
+    def provider_url(self, name: str) -> str:
+        """Base URL of a provider API: the configured one, else the simulator's mount."""
+        configured = getattr(self, f"{name}_api_url")
+        return configured or f"{self.simulator_url.rstrip('/')}/{name}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests clear it with `get_settings.cache_clear()`)."""
+    return Settings()
