@@ -46,6 +46,24 @@ class Settings(BaseSettings):
     musicbrainz_user_agent: str = "setlist_app/0.1 ( admin@example.com )"
     http_timeout_seconds: float = 10.0
 
+    # Sync pipeline (DESIGN.md §6). Budgets are alarms, not hard limits: over them the
+    # non-essential planners pause themselves and sync_status carries an alert.
+    sync_lease_seconds: int = 600  # a running job whose lease expired is presumed crashed
+    sync_job_timeout_seconds: int = 300  # arq job timeout; must stay below the lease
+    sync_max_attempts: int = 3
+    sync_retry_base_seconds: int = 60  # retry backoff: base * 2**(attempt-1)
+    sync_tick_seconds: int = 15  # the one arq cron fires this often (a divisor of 60)
+    sync_heartbeat_stale_seconds: int = 120  # older heartbeat = worker down
+    sync_failure_window_seconds: int = 900  # a recent unresolved failure = degraded
+    sync_jobs_per_minute_alert: int = 1000
+    sync_jobs_per_day_budget: int = 50_000
+    sync_provider_calls_per_day_budget: int = 20_000  # per provider
+    sync_write_retries: int = 5  # optimistic-concurrency retries for one artist write
+    sync_dispatch_batch: int = 500
+    catalog_min_interval_hours: int = 24  # the 24 h guard
+    catalog_refresh_days: int = 7  # a good catalog is refreshed this often
+    catalog_empty_retry_hours: int = 72  # an empty catalog is retried this often
+
     @field_validator("admin_emails", mode="before")
     @classmethod
     def _split_emails(cls, value: object) -> object:

@@ -1,0 +1,88 @@
+"""Budgets and the spike alarm: jobs per minute/day and provider calls per day, counted in Redis.
+
+Counters are bucketed by the (possibly simulated) clock, so the fake-clock simulation exercises
+the same code. Over a budget, `evaluate()` returns an alert; the tick then pauses non-essential
+planners (DESIGN.md §6: the predecessor asked for alerts above 1K calls/min).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from redis.asyncio import Redis
+
+from setlist_app.settings import Settings
+
+_PREFIX = "sync:budget"
+_MINUTE_TTL = 3 * 3600
+_DAY_TTL = 3 * 86400
+
+
+def _minute(now: datetime) -> str:
+    return now.strftime("%Y%m%d%H%M")
+
+
+def _day(now: datetime) -> str:
+    return now.strftime("%Y%m%d")
+
+
+@dataclass(frozen=True)
+class BudgetUsage:
+    jobs_last_minute: int  # the busier of the current and the previous minute
+    jobs_today: int
+    calls_today: dict[str, int] = field(default_factory=dict)
+
+
+async def count_job(redis: Redis, now: datetime) -> None:
+    """Count one executed job."""
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.incr(f"{_PREFIX}:jobs:m:{_minute(now)}")
+        pipe.expire(f"{_PREFIX}:jobs:m:{_minute(now)}", _MINUTE_TTL)
+        pipe.incr(f"{_PREFIX}:jobs:d:{_day(now)}")
+        pipe.expire(f"{_PREFIX}:jobs:d:{_day(now)}", _DAY_TTL)
+        await pipe.execute()
+
+
+async def count_provider_call(redis: Redis, provider: str, now: datetime, n: int = 1) -> None:
+    """Count external calls made to a provider."""
+    key = f"{_PREFIX}:calls:d:{_day(now)}"
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.hincrby(key, provider, n)
+        pipe.expire(key, _DAY_TTL)
+        await pipe.execute()
+
+
+async def usage(redis: Redis, now: datetime) -> BudgetUsage:
+    """Current counters."""
+    current, previous, today, calls = await _read(redis, now)
+    return BudgetUsage(
+        jobs_last_minute=max(int(current or 0), int(previous or 0)),
+        jobs_today=int(today or 0),
+        calls_today={k.decode() if isinstance(k, bytes) else k: int(v) for k, v in calls.items()},
+    )
+
+
+async def _read(redis: Redis, now: datetime) -> list:
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.get(f"{_PREFIX}:jobs:m:{_minute(now)}")
+        pipe.get(f"{_PREFIX}:jobs:m:{_minute(now - timedelta(minutes=1))}")
+        pipe.get(f"{_PREFIX}:jobs:d:{_day(now)}")
+        pipe.hgetall(f"{_PREFIX}:calls:d:{_day(now)}")
+        return await pipe.execute()
+
+
+def evaluate(used: BudgetUsage, settings: Settings) -> str | None:
+    """An alert sentence when a budget is exceeded, else None."""
+    if used.jobs_last_minute > settings.sync_jobs_per_minute_alert:
+        limit = settings.sync_jobs_per_minute_alert
+        return f"{used.jobs_last_minute} jobs/min exceeds the spike threshold of {limit}"
+    if used.jobs_today > settings.sync_jobs_per_day_budget:
+        return f"{used.jobs_today} jobs today exceeds the daily budget of {settings.sync_jobs_per_day_budget}"
+    for provider, calls in sorted(used.calls_today.items()):
+        if calls > settings.sync_provider_calls_per_day_budget:
+            return (
+                f"{calls} {provider} calls today exceeds the daily budget of "
+                f"{settings.sync_provider_calls_per_day_budget}"
+            )
+    return None

@@ -1,0 +1,151 @@
+"""The sync_status singleton: what the pipeline is doing and how healthy it is.
+
+Every writer updates only its own columns with short statements; the JSON maps of last
+success/failure per kind are read-modified-written under a row lock so concurrent workers
+cannot drop each other's keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from setlist_app.models.sync import ProviderCircuit, SyncStatus
+from setlist_app.settings import Settings, get_settings
+
+HealthLevel = Literal["ok", "degraded", "down"]
+_STATUS = SyncStatus.__table__
+
+
+@dataclass(frozen=True)
+class Health:
+    level: HealthLevel
+    message: str  # a human sentence for the banner; empty when ok
+
+
+def get_status(session: Session, *, for_update: bool = False) -> SyncStatus:
+    """The singleton row (created by the first migration; recreated if someone deleted it)."""
+    stmt = select(SyncStatus).where(_STATUS.c.id == 1)
+    if for_update:
+        # Re-read under the lock: the identity map may hold an older copy of the row.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    row = session.scalars(stmt).one_or_none()
+    if row is None:
+        row = SyncStatus(id=1)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _update(session: Session, **values: Any) -> None:
+    get_status(session)  # make sure the row exists
+    session.execute(update(_STATUS).where(_STATUS.c.id == 1).values(**values))
+
+
+def heartbeat(session: Session, now: datetime, phase: str | None = None) -> None:
+    """The worker is alive (written by every tick)."""
+    values: dict[str, Any] = {"worker_heartbeat_at": now, "updated_at": now}
+    if phase is not None:
+        values["phase"] = phase
+    _update(session, **values)
+
+
+def record_outcome(session: Session, kind: str, now: datetime, *, error: str | None = None) -> None:
+    """Remember the last success (error=None) or failure of a job kind."""
+    row = get_status(session, for_update=True)
+    if error is None:
+        row.last_success = {**row.last_success, kind: now.isoformat()}
+    else:
+        row.last_failure = {**row.last_failure, kind: {"at": now.isoformat(), "error": error[:300]}}
+    row.updated_at = now
+    session.add(row)
+
+
+def count_write_conflict(engine: Engine, n: int = 1) -> None:
+    """Count artist write conflicts in their own transaction so a rollback cannot lose them."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(_STATUS).where(_STATUS.c.id == 1).values(write_conflicts=_STATUS.c.write_conflicts + n)
+        )
+
+
+def count_open_circuits(session: Session) -> int:
+    table = ProviderCircuit.__table__
+    return session.execute(
+        select(func.count()).select_from(table).where(table.c.state != "closed")
+    ).scalar_one()
+
+
+def refresh(
+    session: Session,
+    now: datetime,
+    *,
+    queue_depth: int,
+    jobs_last_minute: int,
+    jobs_today: int,
+) -> None:
+    """Copy the current gauges into the row (called by every tick)."""
+    _update(
+        session,
+        queue_depth=queue_depth,
+        open_circuits=count_open_circuits(session),
+        jobs_last_minute=jobs_last_minute,
+        jobs_today=jobs_today,
+        updated_at=now,
+    )
+
+
+def set_budget_state(session: Session, now: datetime, alert: str | None) -> None:
+    """Raise (pausing non-essential planners) or clear the budget/spike alert."""
+    row = get_status(session, for_update=True)
+    if alert is None:
+        row.alert, row.planners_paused = None, False
+    else:
+        if row.alert is None:
+            row.alert_raised_at = now
+        row.alert, row.planners_paused = alert[:500], True
+    row.updated_at = now
+    session.add(row)
+
+
+def set_kill_switch(session: Session, on: bool, now: datetime) -> None:
+    """Admin kill switch: pauses every planner and stops claiming jobs."""
+    _update(session, kill_switch=on, updated_at=now)
+
+
+def _recent_unresolved_failures(row: SyncStatus, now: datetime, window: timedelta) -> list[str]:
+    kinds = []
+    for kind, failure in row.last_failure.items():
+        failed_at = datetime.fromisoformat(failure["at"])
+        succeeded = row.last_success.get(kind)
+        if now - failed_at <= window and (succeeded is None or datetime.fromisoformat(succeeded) < failed_at):
+            kinds.append(kind)
+    return sorted(kinds)
+
+
+def read_health(session: Session, now: datetime, settings: Settings | None = None) -> Health:
+    """The banner's verdict: down (no live worker), degraded (paused, alert, failures) or ok."""
+    settings = settings or get_settings()
+    row = get_status(session)
+    stale = timedelta(seconds=settings.sync_heartbeat_stale_seconds)
+    if row.worker_heartbeat_at is None or now - row.worker_heartbeat_at > stale:
+        return Health("down", "Background sync is not running, so new shows and setlists may be missing.")
+    if row.kill_switch:
+        return Health("degraded", "Background sync is paused by an administrator.")
+    problems: list[str] = []
+    if row.planners_paused and row.alert:
+        problems.append(f"sync is throttled ({row.alert})")
+    open_circuits = count_open_circuits(session)
+    if open_circuits:
+        problems.append(f"{open_circuits} music data provider(s) are unavailable")
+    failing = _recent_unresolved_failures(row, now, timedelta(seconds=settings.sync_failure_window_seconds))
+    if failing:
+        problems.append(f"recent {', '.join(k.replace('_', ' ') for k in failing)} jobs failed")
+    if problems:
+        return Health("degraded", "Some data may be out of date: " + "; ".join(problems) + ".")
+    return Health("ok", "")

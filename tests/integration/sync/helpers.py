@@ -1,0 +1,79 @@
+"""Shared helpers for the sync pipeline tests (integration and simulation)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from setlist_app.models import Artist, Show, SyncJob, Venue
+from setlist_app.settings import Settings
+from setlist_app.sync.context import SyncContext
+
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A settable clock for planners, guards and budgets."""
+
+    def __init__(self, start: datetime = T0) -> None:
+        self.t = start
+
+    def __call__(self) -> datetime:
+        return self.t
+
+    def advance(self, **delta: float) -> datetime:
+        self.t += timedelta(**delta)
+        return self.t
+
+
+def make_ctx(engine: Engine, settings: Settings, redis: Any = None, providers: Any = None, clock: Any = None):
+    return SyncContext(
+        settings=settings, engine=engine, redis=redis, providers=providers, clock=clock or FakeClock()
+    )
+
+
+def add_artists(session: Session, n: int, *, spotify: bool = True, start: int = 0) -> list[int]:
+    """Create artists `a<i>` with Spotify ids `sp<i>` (unless spotify=False); returns ids."""
+    ids = []
+    for i in range(start, start + n):
+        artist = Artist(
+            slug=f"a{i}",
+            name=f"Artist {i}",
+            normalized_name=f"artist {i}",
+            spotify_id=f"sp{i}" if spotify else None,
+        )
+        session.add(artist)
+        session.flush()
+        ids.append(artist.id)
+    session.commit()
+    return ids
+
+
+def add_show(session: Session, artist_id: int, starts_at: datetime) -> int:
+    venue = session.scalars(select(Venue).limit(1)).first()
+    if venue is None:
+        venue = Venue(slug="v", name="Venue", city="City", country="US", country_code="US", timezone="UTC")
+        session.add(venue)
+        session.flush()
+    show = Show(
+        slug=f"s{artist_id}-{starts_at:%Y%m%d%H%M}",
+        artist_id=artist_id,
+        venue_id=venue.id,
+        name="Show",
+        starts_at=starts_at,
+        local_date=date(starts_at.year, starts_at.month, starts_at.day),
+    )
+    session.add(show)
+    session.commit()
+    return show.id
+
+
+def job_count(session: Session, **filters: Any) -> int:
+    stmt = select(func.count()).select_from(SyncJob)
+    for name, value in filters.items():
+        stmt = stmt.where(getattr(SyncJob, name) == value)
+    return session.execute(stmt).scalar_one()
