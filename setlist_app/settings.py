@@ -13,6 +13,13 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REAL_PROVIDER_URLS = {
+    "spotify": "https://api.spotify.com",
+    "spotify_accounts": "https://accounts.spotify.com",
+    "ticketmaster": "https://app.ticketmaster.com",
+    "setlistfm": "https://api.setlist.fm",
+    "musicbrainz": "https://musicbrainz.org",
+}
 
 
 class Settings(BaseSettings):
@@ -28,6 +35,7 @@ class Settings(BaseSettings):
     redis_db_queue: int = 1
     redis_db_app: int = 2
 
+    port: int = 3000  # the app (frontend and backend on one port in prod mode)
     app_url: str = "http://127.0.0.1:3000"
     secret_key: str = Field("dev-insecure-secret-change-me", min_length=16)
     admin_emails: list[str] = Field(default_factory=list)
@@ -45,6 +53,19 @@ class Settings(BaseSettings):
     musicbrainz_api_url: str = ""
     musicbrainz_user_agent: str = "setlist_app/0.1 ( admin@example.com )"
     http_timeout_seconds: float = 10.0
+    # Shared rate limits (DESIGN.md §6); Spotify is adaptive on top of its soft per-second rate.
+    ticketmaster_rate_per_second: int = 2
+    ticketmaster_daily_quota: int = 5000
+    setlistfm_rate_per_second: int = 2
+    setlistfm_daily_quota: int = 1440
+    musicbrainz_rate_per_second: int = 1
+    spotify_rate_per_second: int = 5
+    rate_limit_max_wait_seconds: float = 30.0
+    # Provider circuit: this many failures within the window open it; probe after the cool-down.
+    circuit_failure_threshold: int = 5
+    circuit_failure_window_seconds: int = 300
+    circuit_cooldown_seconds: int = 300
+    circuit_quota_cooldown_seconds: int = 3600
 
     # Sync pipeline (DESIGN.md §6). Budgets are alarms, not hard limits: over them the
     # non-essential planners pause themselves and sync_status carries an alert.
@@ -89,9 +110,25 @@ class Settings(BaseSettings):
         return f"{base}/{db}"
 
     def provider_url(self, name: str) -> str:
-        """Base URL of a provider API: the configured one, else the simulator's mount."""
-        configured = getattr(self, f"{name}_api_url")
-        return configured or f"{self.simulator_url.rstrip('/')}/{name}"
+        """Base URL of a provider API (host root; clients append the versioned path).
+
+        The configured URL wins; else the real API when that provider is configured with keys
+        (MusicBrainz needs none: real whenever any key is set); else the simulator's mount.
+        `name` is spotify, spotify_accounts, ticketmaster, setlistfm or musicbrainz.
+        """
+        configured = getattr(self, f"{name}_url", "") or getattr(self, f"{name}_api_url", "")
+        if configured:
+            return configured.rstrip("/")
+        keyed = {
+            "spotify": bool(self.spotify_client_id),
+            "spotify_accounts": bool(self.spotify_client_id),
+            "ticketmaster": bool(self.ticketmaster_api_key),
+            "setlistfm": bool(self.setlistfm_api_key),
+            "musicbrainz": not self.uses_simulator,
+        }
+        if keyed.get(name):
+            return REAL_PROVIDER_URLS[name]
+        return f"{self.simulator_url.rstrip('/')}/{name.replace('_', '-')}"
 
 
 @lru_cache

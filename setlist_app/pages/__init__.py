@@ -1,0 +1,1 @@
+"""Pages: layout and components only; data comes from states."""

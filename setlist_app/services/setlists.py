@@ -1,0 +1,119 @@
+"""Storing an actual setlist and scoring the community prediction against it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, delete, select
+
+from setlist_app.models import (
+    ActualSetlist,
+    ActualSetlistSong,
+    ArtistSong,
+    Prediction,
+    PredictionSong,
+    Show,
+    Song,
+)
+from setlist_app.services.titles import normalize_title
+
+
+@dataclass(frozen=True)
+class PlayedSong:
+    """One performed song, provider-neutral (setlist.fm results are converted to this)."""
+
+    title: str
+    set_index: int = 0
+    set_name: str | None = None
+    encore: int = 0
+    tape: bool = False
+    cover_artist: str | None = None
+    info: str | None = None
+
+
+def catalog_index(session: Session, artist_id: int) -> dict[str, int]:
+    """normalized title -> song id for an artist's catalog (first song wins)."""
+    rows = session.exec(
+        select(Song.normalized_title, Song.id)
+        .join(ArtistSong, ArtistSong.song_id == Song.id)
+        .where(ArtistSong.artist_id == artist_id)
+        .order_by(ArtistSong.position)
+    ).all()
+    index: dict[str, int] = {}
+    for title, song_id in rows:
+        index.setdefault(title, song_id)
+    return index
+
+
+def store_actual_setlist(
+    session: Session,
+    show: Show,
+    songs: Sequence[PlayedSong],
+    *,
+    setlistfm_id: str | None = None,
+    tour_name: str | None = None,
+) -> ActualSetlist:
+    """Replace the show's actual setlist, match songs to the catalog, mark predicted ones, score it.
+
+    Accuracy = share of the performed catalog songs (tapes excluded) that the community predicted.
+    """
+    assert show.id is not None
+    existing = session.exec(select(ActualSetlist).where(ActualSetlist.show_id == show.id)).first()
+    if existing is not None:
+        session.exec(delete(ActualSetlistSong).where(ActualSetlistSong.setlist_id == existing.id))
+        setlist = existing
+    else:
+        setlist = ActualSetlist(show_id=show.id)
+    setlist.setlistfm_id = setlistfm_id
+    setlist.tour_name = tour_name
+    session.add(setlist)
+    session.flush()
+
+    index = catalog_index(session, show.artist_id)
+    predicted = _predicted_votes(session, show.id)
+    played = matched = hits = 0
+    for position, song in enumerate(songs, start=1):
+        song_id = None if song.tape else index.get(normalize_title(song.title))
+        was_predicted = song_id is not None and song_id in predicted
+        if not song.tape:
+            played += 1
+            matched += song_id is not None
+            hits += was_predicted
+        session.add(
+            ActualSetlistSong(
+                setlist_id=setlist.id,
+                position=position,
+                set_index=song.set_index,
+                set_name=song.set_name,
+                encore=song.encore,
+                title=song.title[:500],
+                song_id=song_id,
+                is_tape=song.tape,
+                is_cover=song.cover_artist is not None,
+                cover_artist=song.cover_artist,
+                info=song.info,
+                was_predicted=was_predicted,
+                prediction_votes=predicted.get(song_id, 0) if song_id is not None else 0,
+            )
+        )
+    setlist.song_count = played
+    setlist.matched_count = matched
+    setlist.predicted_count = hits
+    setlist.accuracy = round(100.0 * hits / played, 1) if played else None
+    session.add(setlist)
+    prediction = session.exec(select(Prediction).where(Prediction.show_id == show.id)).first()
+    if prediction is not None:
+        prediction.accuracy = setlist.accuracy
+        session.add(prediction)
+    session.flush()
+    return setlist
+
+
+def _predicted_votes(session: Session, show_id: int) -> dict[int, int]:
+    rows = session.exec(
+        select(PredictionSong.song_id, PredictionSong.vote_count)
+        .join(Prediction, Prediction.id == PredictionSong.prediction_id)
+        .where(Prediction.show_id == show_id, PredictionSong.hidden == False)  # noqa: E712
+    ).all()
+    return dict(rows)
