@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import setlist_app.models  # noqa: F401  (registers every table)
+from alembic import context
 from setlist_app.db import make_engine
 from setlist_app.settings import get_settings
 
@@ -14,10 +14,7 @@ target_metadata = SQLModel.metadata
 
 
 def _url() -> str:
-    return (
-        context.get_x_argument(as_dictionary=True).get("url")
-        or get_settings().database_url
-    )
+    return context.get_x_argument(as_dictionary=True).get("url") or get_settings().database_url
 
 
 def run_migrations_offline() -> None:
@@ -44,9 +41,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     # render_as_batch lets ALTERs work on SQLite too (the embedded default).
-    context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True
-    )
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -46,7 +46,12 @@ class Child:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         out = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            self.argv, env=self.env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            self.argv,
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.started_at = time.monotonic()
         log.info("started %s (pid %s), log: %s", self.name, self.proc.pid, self.log_path)
@@ -68,7 +73,9 @@ class Child:
         self.failures += 1
         delay = min(60.0, 2.0 ** (self.failures - 1))
         self.next_start = time.monotonic() + delay
-        log.warning("%s exited with code %s; restarting in %.0f s (see %s)", self.name, code, delay, self.log_path)
+        log.warning(
+            "%s exited with code %s; restarting in %.0f s (see %s)", self.name, code, delay, self.log_path
+        )
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -149,12 +156,27 @@ def main() -> None:
     if settings.uses_simulator:
         port = urlparse(settings.simulator_url).port or 8765
         children.append(
-            Child("simulator", [PYTHON, "-m", "simulator", "--port", str(port)], env, log_path=logs / "simulator.log")
+            Child(
+                "simulator",
+                [PYTHON, "-m", "simulator", "--port", str(port)],
+                env,
+                log_path=logs / "simulator.log",
+            )
         )
-    children.append(Child("worker", [str(BIN / "arq"), "workers.settings.WorkerSettings"], env, log_path=logs / "worker.log"))
+    children.append(
+        Child(
+            "worker", [str(BIN / "arq"), "workers.settings.WorkerSettings"], env, log_path=logs / "worker.log"
+        )
+    )
     app_argv = [
-        str(BIN / "reflex"), "run", "--env", "prod", "--frontend-port", str(settings.port),
-        "--backend-port", str(settings.port),
+        str(BIN / "reflex"),
+        "run",
+        "--env",
+        "prod",
+        "--frontend-port",
+        str(settings.port),
+        "--backend-port",
+        str(settings.port),
     ]
     children.append(Child("app", app_argv, env, log_path=logs / "app.log"))
 
@@ -172,7 +194,10 @@ def main() -> None:
                 child.start()
         log.info("building and starting the app (the first build takes a minute or two)...")
         if wait_for_http(f"http://127.0.0.1:{settings.port}/ping", 600, children):
-            print(f"\n  Setlist is running at http://127.0.0.1:{settings.port}/  (Ctrl-C stops everything)\n", flush=True)
+            print(
+                f"\n  Setlist is running at http://127.0.0.1:{settings.port}/  (Ctrl-C stops everything)\n",
+                flush=True,
+            )
         while not stopping:
             for child in children:
                 child.poll()

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
-from alembic import op
 
+from alembic import op
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -30,9 +30,7 @@ def upgrade() -> None:
             sqlmodel.sql.sqltypes.AutoString(length=300),
             nullable=False,
         ),
-        sa.Column(
-            "spotify_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
+        sa.Column("spotify_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column(
             "ticketmaster_id",
             sqlmodel.sql.sqltypes.AutoString(length=64),
@@ -40,9 +38,7 @@ def upgrade() -> None:
         ),
         sa.Column("mbid", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("genres", sa.JSON(), nullable=False),
-        sa.Column(
-            "image_url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True
-        ),
+        sa.Column("image_url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.Column("popularity", sa.Integer(), nullable=False),
         sa.Column("follower_count", sa.Integer(), nullable=False),
         sa.Column("upcoming_show_count", sa.Integer(), nullable=False),
@@ -53,16 +49,10 @@ def upgrade() -> None:
             sqlmodel.sql.sqltypes.AutoString(length=16),
             nullable=False,
         ),
-        sa.Column(
-            "catalog_attempted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True
-        ),
-        sa.Column(
-            "catalog_synced_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True
-        ),
+        sa.Column("catalog_attempted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("catalog_synced_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("catalog_failures", sa.Integer(), nullable=False),
-        sa.Column(
-            "catalog_backoff_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True
-        ),
+        sa.Column("catalog_backoff_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("catalog_song_count", sa.Integer(), nullable=False),
         sa.Column("enriched_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -74,9 +64,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("ticketmaster_id"),
     )
     with op.batch_alter_table("artists", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_artists_normalized_name"), ["normalized_name"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_artists_normalized_name"), ["normalized_name"], unique=False)
         batch_op.create_index(batch_op.f("ix_artists_slug"), ["slug"], unique=True)
 
     op.create_table(
@@ -85,92 +73,64 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
         sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("finished_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column(
-            "status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False
-        ),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("jobs_created", sa.Integer(), nullable=False),
         sa.Column("items", sa.Integer(), nullable=False),
-        sa.Column(
-            "error", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True
-        ),
+        sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("cron_runs", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_cron_runs_name_started", ["name", "started_at"], unique=False
-        )
+        batch_op.create_index("ix_cron_runs_name_started", ["name", "started_at"], unique=False)
 
     op.create_table(
         "cron_settings",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
-        sa.Column(
-            "description", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False
-        ),
+        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("essential", sa.Boolean(), nullable=False),
         sa.Column("interval_seconds", sa.Integer(), nullable=False),
         sa.Column("limit_per_run", sa.Integer(), nullable=False),
         sa.Column("next_run_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column(
-            "run_now_requested_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True
-        ),
+        sa.Column("run_now_requested_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
         "error_log",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column(
-            "source", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False
-        ),
-        sa.Column(
-            "message", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False
-        ),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("message", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
         sa.Column("detail", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("error_log", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_error_log_created_at"), ["created_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_error_log_created_at"), ["created_at"], unique=False)
 
     op.create_table(
         "provider_circuits",
-        sa.Column(
-            "provider", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False
-        ),
+        sa.Column("provider", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("opened_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("retry_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column(
-            "last_error", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True
-        ),
+        sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("provider"),
     )
     op.create_table(
         "songs",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column(
-            "title", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False
-        ),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column(
             "normalized_title",
             sqlmodel.sql.sqltypes.AutoString(length=500),
             nullable=False,
         ),
         sa.Column("album", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-        sa.Column(
-            "album_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True
-        ),
-        sa.Column(
-            "release_date", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True
-        ),
-        sa.Column(
-            "spotify_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
+        sa.Column("album_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("release_date", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+        sa.Column("spotify_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("isrc", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
         sa.Column("duration_ms", sa.Integer(), nullable=True),
         sa.Column("is_studio", sa.Boolean(), nullable=False),
@@ -180,20 +140,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("songs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_songs_isrc"), ["isrc"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_songs_normalized_title"), ["normalized_title"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_songs_normalized_title"), ["normalized_title"], unique=False)
 
     op.create_table(
         "sync_status",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("phase", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column(
-            "health", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False
-        ),
-        sa.Column(
-            "message", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True
-        ),
+        sa.Column("health", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("message", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("last_success", sa.JSON(), nullable=False),
         sa.Column("last_failure", sa.JSON(), nullable=False),
         sa.Column("queue_depth", sa.Integer(), nullable=False),
@@ -201,15 +155,11 @@ def upgrade() -> None:
         sa.Column("jobs_last_minute", sa.Integer(), nullable=False),
         sa.Column("jobs_today", sa.Integer(), nullable=False),
         sa.Column("alert", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-        sa.Column(
-            "alert_raised_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True
-        ),
+        sa.Column("alert_raised_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("kill_switch", sa.Boolean(), nullable=False),
         sa.Column("planners_paused", sa.Boolean(), nullable=False),
         sa.Column("write_conflicts", sa.Integer(), nullable=False),
-        sa.Column(
-            "worker_heartbeat_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True
-        ),
+        sa.Column("worker_heartbeat_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -218,9 +168,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column(
-            "avatar_url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True
-        ),
+        sa.Column("avatar_url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column(
             "spotify_user_id",
@@ -246,15 +194,9 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("city", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-        sa.Column(
-            "country", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False
-        ),
-        sa.Column(
-            "country_code", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False
-        ),
-        sa.Column(
-            "timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False
-        ),
+        sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("country_code", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("longitude", sa.Float(), nullable=True),
         sa.Column("capacity", sa.Integer(), nullable=True),
@@ -275,24 +217,16 @@ def upgrade() -> None:
         "admin_audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("admin_user_id", sa.Integer(), nullable=True),
-        sa.Column(
-            "action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False
-        ),
-        sa.Column(
-            "target", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True
-        ),
+        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("target", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("arguments", sa.JSON(), nullable=False),
-        sa.Column(
-            "result", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False
-        ),
+        sa.Column("result", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["admin_user_id"], ["users.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("admin_audit_log", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_admin_audit_log_created_at"), ["created_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_admin_audit_log_created_at"), ["created_at"], unique=False)
 
     op.create_table(
         "artist_songs",
@@ -317,12 +251,8 @@ def upgrade() -> None:
         "identities",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "issuer", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False
-        ),
-        sa.Column(
-            "subject", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False
-        ),
+        sa.Column("issuer", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
@@ -330,30 +260,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("issuer", "subject", name="uq_identities_issuer_subject"),
     )
     with op.batch_alter_table("identities", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_identities_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_identities_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "oauth_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "provider", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False
-        ),
+        sa.Column("provider", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("access_token_enc", sa.LargeBinary(), nullable=False),
         sa.Column("refresh_token_enc", sa.LargeBinary(), nullable=True),
-        sa.Column(
-            "scope", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False
-        ),
+        sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("authorized_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "user_id", "provider", name="uq_oauth_tokens_user_provider"
-        ),
+        sa.UniqueConstraint("user_id", "provider", name="uq_oauth_tokens_user_provider"),
     )
     op.create_table(
         "shows",
@@ -364,26 +286,16 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("starts_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("local_date", sa.Date(), nullable=False),
-        sa.Column(
-            "local_time", sqlmodel.sql.sqltypes.AutoString(length=5), nullable=True
-        ),
-        sa.Column(
-            "status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False
-        ),
+        sa.Column("local_time", sqlmodel.sql.sqltypes.AutoString(length=5), nullable=True),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column(
             "ticketmaster_id",
             sqlmodel.sql.sqltypes.AutoString(length=64),
             nullable=True,
         ),
-        sa.Column(
-            "setlistfm_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
-        sa.Column(
-            "ticket_url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True
-        ),
-        sa.Column(
-            "import_status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False
-        ),
+        sa.Column("setlistfm_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("ticket_url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("import_status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("import_attempts", sa.Integer(), nullable=False),
         sa.Column("import_next_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("vote_count", sa.Integer(), nullable=False),
@@ -397,28 +309,20 @@ def upgrade() -> None:
             ["venues.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "artist_id", "venue_id", "local_date", name="uq_shows_artist_venue_date"
-        ),
+        sa.UniqueConstraint("artist_id", "venue_id", "local_date", name="uq_shows_artist_venue_date"),
         sa.UniqueConstraint("setlistfm_id"),
         sa.UniqueConstraint("ticketmaster_id"),
     )
     with op.batch_alter_table("shows", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_shows_artist_starts_at", ["artist_id", "starts_at"], unique=False
-        )
+        batch_op.create_index("ix_shows_artist_starts_at", ["artist_id", "starts_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_shows_slug"), ["slug"], unique=True)
-        batch_op.create_index(
-            "ix_shows_status_starts_at", ["status", "starts_at"], unique=False
-        )
+        batch_op.create_index("ix_shows_status_starts_at", ["status", "starts_at"], unique=False)
 
     op.create_table(
         "user_spotify_artists",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("artist_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False
-        ),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("rank", sa.Integer(), nullable=False),
         sa.Column("imported_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["artist_id"], ["artists.id"], ondelete="CASCADE"),
@@ -431,9 +335,7 @@ def upgrade() -> None:
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
-        sa.Column(
-            "anon_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
+        sa.Column("anon_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("artist_id", sa.Integer(), nullable=True),
         sa.Column("show_id", sa.Integer(), nullable=True),
         sa.Column("song_id", sa.Integer(), nullable=True),
@@ -448,23 +350,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("activity", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_activity_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_activity_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_activity_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_activity_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "actual_setlists",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("show_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "setlistfm_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
-        sa.Column(
-            "tour_name", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True
-        ),
+        sa.Column("setlistfm_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("tour_name", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
         sa.Column("song_count", sa.Integer(), nullable=False),
         sa.Column("matched_count", sa.Integer(), nullable=False),
         sa.Column("predicted_count", sa.Integer(), nullable=False),
@@ -478,9 +372,7 @@ def upgrade() -> None:
         "predictions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("show_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False
-        ),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("seeded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("accuracy", sa.Float(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -493,12 +385,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column(
-            "status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False
-        ),
-        sa.Column(
-            "requested_by", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False
-        ),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("requested_by", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("artist_id", sa.Integer(), nullable=True),
         sa.Column("show_id", sa.Integer(), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
@@ -509,9 +397,7 @@ def upgrade() -> None:
         sa.Column("lease_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("finished_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column(
-            "error", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True
-        ),
+        sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["artist_id"], ["artists.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["show_id"], ["shows.id"], ondelete="SET NULL"),
@@ -519,9 +405,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sync_jobs", schema=None) as batch_op:
         batch_op.create_index("ix_sync_jobs_created_at", ["created_at"], unique=False)
-        batch_op.create_index(
-            "ix_sync_jobs_status_run_after", ["status", "run_after"], unique=False
-        )
+        batch_op.create_index("ix_sync_jobs_status_run_after", ["status", "run_after"], unique=False)
         batch_op.create_index(
             "uq_sync_jobs_active_kind_key",
             ["kind", "key"],
@@ -536,33 +420,23 @@ def upgrade() -> None:
         sa.Column("setlist_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("set_index", sa.Integer(), nullable=False),
-        sa.Column(
-            "set_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True
-        ),
+        sa.Column("set_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("encore", sa.Integer(), nullable=False),
-        sa.Column(
-            "title", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False
-        ),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("song_id", sa.Integer(), nullable=True),
         sa.Column("is_tape", sa.Boolean(), nullable=False),
         sa.Column("is_cover", sa.Boolean(), nullable=False),
-        sa.Column(
-            "cover_artist", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True
-        ),
+        sa.Column("cover_artist", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
         sa.Column("info", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("was_predicted", sa.Boolean(), nullable=False),
         sa.Column("prediction_votes", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["setlist_id"], ["actual_setlists.id"], ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["setlist_id"], ["actual_setlists.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["song_id"],
             ["songs.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "setlist_id", "position", name="uq_actual_setlist_position"
-        ),
+        sa.UniqueConstraint("setlist_id", "position", name="uq_actual_setlist_position"),
     )
     op.create_table(
         "prediction_songs",
@@ -571,55 +445,35 @@ def upgrade() -> None:
         sa.Column("song_id", sa.Integer(), nullable=False),
         sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("added_by_user_id", sa.Integer(), nullable=True),
-        sa.Column(
-            "added_by_anon", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
+        sa.Column("added_by_anon", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("vote_count", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("hidden", sa.Boolean(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["added_by_user_id"], ["users.id"], ondelete="SET NULL"
-        ),
-        sa.ForeignKeyConstraint(
-            ["prediction_id"], ["predictions.id"], ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["added_by_user_id"], ["users.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["prediction_id"], ["predictions.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["song_id"],
             ["songs.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "prediction_id", "song_id", name="uq_prediction_songs_song"
-        ),
+        sa.UniqueConstraint("prediction_id", "song_id", name="uq_prediction_songs_song"),
     )
     with op.batch_alter_table("prediction_songs", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_prediction_songs_rank", ["prediction_id", "vote_count"], unique=False
-        )
+        batch_op.create_index("ix_prediction_songs_rank", ["prediction_id", "vote_count"], unique=False)
 
     op.create_table(
         "content_flags",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("prediction_song_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "reporter", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False
-        ),
-        sa.Column(
-            "reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False
-        ),
-        sa.Column(
-            "status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False
-        ),
+        sa.Column("reporter", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("resolved_by_user_id", sa.Integer(), nullable=True),
         sa.Column("resolved_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["prediction_song_id"], ["prediction_songs.id"], ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["resolved_by_user_id"], ["users.id"], ondelete="SET NULL"
-        ),
+        sa.ForeignKeyConstraint(["prediction_song_id"], ["prediction_songs.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["resolved_by_user_id"], ["users.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -630,9 +484,7 @@ def upgrade() -> None:
         sa.Column("voter", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["prediction_song_id"], ["prediction_songs.id"], ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["prediction_song_id"], ["prediction_songs.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["show_id"], ["shows.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),

@@ -29,7 +29,10 @@ def artwork(image_url: rx.Var, gradient: rx.Var, initials: rx.Var, size: str) ->
 def status_badge(status: rx.Var) -> rx.Component:
     return rx.match(
         status,
-        *[(key, rx.badge(key.capitalize(), color_scheme=color, variant="soft")) for key, color in STATUS_COLORS.items()],
+        *[
+            (key, rx.badge(key.capitalize(), color_scheme=color, variant="soft"))
+            for key, color in STATUS_COLORS.items()
+        ],
         rx.badge(status, variant="soft"),
     )
 

@@ -32,7 +32,9 @@ def _top_nav() -> rx.Component:
             rx.desktop_only(
                 rx.hstack(
                     *[
-                        rx.link(label, href=href, color=rx.color("gray", 11), weight="medium", underline="none")
+                        rx.link(
+                            label, href=href, color=rx.color("gray", 11), weight="medium", underline="none"
+                        )
                         for label, href, _ in NAV_ITEMS
                     ],
                     spacing="5",

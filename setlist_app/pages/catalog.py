@@ -13,11 +13,10 @@ from setlist_app.components.cards import (
     section,
     show_row,
     skeleton_rows,
-    status_badge,
 )
 from setlist_app.components.layout import page_shell
-from setlist_app.services.catalog_views import CatalogSong, PredictionRow
-from setlist_app.state.catalog import ArtistsListState, ArtistState, HomeState, ShowsListState, ShowState
+from setlist_app.services.catalog_views import CatalogSong
+from setlist_app.state.catalog import ArtistsListState, ArtistState, HomeState, ShowsListState
 
 _GRID_COLUMNS = rx.breakpoints(initial="2", sm="3", md="4", lg="6")
 
@@ -26,7 +25,7 @@ def _artist_grid(artists: rx.Var) -> rx.Component:
     return rx.grid(rx.foreach(artists, artist_card), columns=_GRID_COLUMNS, spacing="4", width="100%")
 
 
-def _show_list(shows: rx.Var, empty: str) -> rx.Component:
+def show_list(shows: rx.Var, empty: str) -> rx.Component:
     return rx.cond(
         shows.length() > 0,  # type: ignore[attr-defined]
         rx.vstack(rx.foreach(shows, show_row), spacing="2", width="100%"),
@@ -34,7 +33,7 @@ def _show_list(shows: rx.Var, empty: str) -> rx.Component:
     )
 
 
-def _loaded(state: type, body: rx.Component, skeleton: rx.Component | None = None) -> rx.Component:
+def loaded(state: type, body: rx.Component, skeleton: rx.Component | None = None) -> rx.Component:
     """Loading skeleton, then error with retry, then not-found or the body."""
     return rx.cond(
         state.loading,
@@ -55,12 +54,14 @@ def home() -> rx.Component:
             spacing="3",
             padding_y="24px",
         ),
-        _loaded(
+        loaded(
             HomeState,
             rx.fragment(
                 section(
                     "Upcoming shows",
-                    _show_list(HomeState.shows, "No upcoming shows yet — we check Ticketmaster every few hours."),
+                    show_list(
+                        HomeState.shows, "No upcoming shows yet — we check Ticketmaster every few hours."
+                    ),
                 ),
                 section(
                     "Artists on tour",
@@ -79,7 +80,7 @@ def artists() -> rx.Component:
     return page_shell(
         section(
             "Artists",
-            _loaded(
+            loaded(
                 ArtistsListState,
                 rx.cond(
                     ArtistsListState.artists.length() > 0,  # type: ignore[attr-defined]
@@ -95,9 +96,11 @@ def shows() -> rx.Component:
     return page_shell(
         section(
             "Upcoming shows",
-            _loaded(
+            loaded(
                 ShowsListState,
-                _show_list(ShowsListState.shows, "No upcoming shows yet — we check Ticketmaster every few hours."),
+                show_list(
+                    ShowsListState.shows, "No upcoming shows yet — we check Ticketmaster every few hours."
+                ),
             ),
         )
     )
@@ -128,8 +131,8 @@ def artist() -> rx.Component:
                 spacing="5",
                 wrap="wrap",
             ),
-            section("Upcoming shows", _show_list(page.upcoming, "No upcoming shows announced.")),
-            section("Past shows", _show_list(page.past, "No past shows on record yet.")),
+            section("Upcoming shows", show_list(page.upcoming, "No upcoming shows announced.")),
+            section("Past shows", show_list(page.past, "No past shows on record yet.")),
             section(
                 "Songs",
                 rx.cond(
@@ -153,74 +156,7 @@ def artist() -> rx.Component:
             spacing="2",
         ),
     )
-    return page_shell(_loaded(ArtistState, body))
-
-
-def _prediction_row(row: PredictionRow) -> rx.Component:
-    return rx.card(
-        rx.hstack(
-            rx.text(row.rank, weight="bold", size="4", color=rx.color("gray", 9), min_width="2em"),
-            rx.vstack(
-                rx.text(row.title, weight="bold"),
-                rx.text(row.album, size="1", color=rx.color("gray", 10)),
-                spacing="0",
-                min_width="0",
-            ),
-            rx.spacer(),
-            rx.hstack(rx.icon("thumbs-up", size=16), rx.text(row.vote_count, weight="bold"), spacing="1"),
-            align="center",
-            width="100%",
-        ),
-        width="100%",
-    )
-
-
-def show() -> rx.Component:
-    page = ShowState.page
-    card = page.show
-    header = rx.hstack(
-        artwork(card.image_url, card.gradient, card.initials, "120px"),
-        rx.vstack(
-            rx.link(card.artist_name, href="/artists/" + card.artist_slug, size="3", weight="medium"),
-            rx.heading(card.venue_name, size="7", as_="h1"),
-            rx.text(card.city + ", " + page.country, color=rx.color("gray", 11)),
-            rx.text(card.when, color=rx.color("gray", 10)),
-            rx.hstack(
-                status_badge(card.status),
-                rx.cond(
-                    (page.ticket_url != "") & (card.status == "upcoming"),
-                    rx.link(
-                        rx.button(rx.icon("ticket", size=14), "Tickets", size="1", variant="soft"),
-                        href=page.ticket_url,
-                        is_external=True,
-                    ),
-                ),
-                spacing="2",
-            ),
-            spacing="1",
-        ),
-        align="center",
-        spacing="5",
-        wrap="wrap",
-    )
-    prediction = section(
-        "Fan prediction",
-        rx.cond(
-            page.prediction.length() > 0,  # type: ignore[attr-defined]
-            rx.vstack(rx.foreach(page.prediction, _prediction_row), spacing="2", width="100%"),
-            empty_state(
-                "list-music",
-                rx.cond(
-                    page.prediction_status == "waiting_catalog",
-                    "The prediction opens once we have imported this artist's songs.",
-                    "No songs in the prediction yet.",
-                ),
-            ),
-        ),
-        subtitle="Songs fans expect to hear, ranked by votes.",
-    )
-    body = rx.cond(ShowState.not_found, not_found("show"), rx.vstack(header, prediction, width="100%"))
-    return page_shell(_loaded(ShowState, body))
+    return page_shell(loaded(ArtistState, body))
 
 
 def page_not_found() -> rx.Component:

@@ -240,7 +240,7 @@ def _seed_predictions(session: Session, artists: Any, report: SeedReport) -> Non
         if not links:
             continue
         ranked = rank_for_seeding(
-            {link.song_id: link.play_count for link in links}, [l.song_id for l in links]
+            {link.song_id: link.play_count for link in links}, [link.song_id for link in links]
         )
         shows = session.exec(
             select(Show).where(Show.artist_id == artist.id, Show.status == ShowStatus.UPCOMING)

@@ -1,0 +1,1 @@
+"""Starlette routes and middleware mounted in front of Reflex (api_transformer)."""

@@ -1,0 +1,18 @@
+"""The Starlette app placed in front of Reflex: our routes first, Reflex mounted under them."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from setlist_app.api.middleware import AnonymousIdMiddleware
+
+
+def api_routes() -> list[BaseRoute]:
+    """Every route of ours; areas add theirs here (auth, health, metrics)."""
+    return []
+
+
+def build_api() -> Starlette:
+    return Starlette(routes=api_routes(), middleware=[Middleware(AnonymousIdMiddleware)])

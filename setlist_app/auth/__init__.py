@@ -1,0 +1,1 @@
+"""Identity: signed cookies, sessions, OIDC sign-in, roles, token crypto (framework-free)."""

@@ -1,0 +1,48 @@
+"""Who is acting: a signed-in user, or an anonymous visitor identified by a signed cookie."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from setlist_app.auth.cookies import anon_id_from_cookies, parse_cookie_header
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int | None = None
+    anon_id: str | None = None
+    role: str = "anonymous"  # anonymous | user | admin | banned (from our database only)
+    name: str = ""
+
+    @property
+    def voter_key(self) -> str | None:
+        """The key votes are unique on: `u:<id>` or `a:<anon id>`; None when unidentifiable."""
+        if self.user_id is not None:
+            return f"u:{self.user_id}"
+        if self.anon_id:
+            return f"a:{self.anon_id}"
+        return None
+
+    @property
+    def is_signed_in(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def viewer_from_cookie_header(header: str | None) -> Viewer:
+    """Resolve the viewer from a Cookie header (the websocket handshake's, in Reflex states).
+
+    The anonymous id is honoured only when its signature verifies; a forged or missing cookie gives
+    a viewer without a voter key, who cannot vote. Signed-in sessions are resolved by
+    `setlist_app.auth.sessions` (sign-in issue) when present.
+    """
+    cookies = parse_cookie_header(header)
+    anon_id = anon_id_from_cookies(cookies)
+    try:
+        from setlist_app.auth.sessions import user_viewer_from_cookies
+    except ImportError:
+        return Viewer(anon_id=anon_id)
+    return user_viewer_from_cookies(cookies, anon_id) or Viewer(anon_id=anon_id)
