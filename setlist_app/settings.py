@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REAL_PROVIDER_URLS = {
@@ -38,7 +39,7 @@ class Settings(BaseSettings):
     port: int = 3000  # the app (frontend and backend on one port in prod mode)
     app_url: str = "http://127.0.0.1:3000"
     secret_key: str = Field("dev-insecure-secret-change-me", min_length=16)
-    admin_emails: list[str] = Field(default_factory=list)
+    admin_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)  # comma-separated
 
     # Providers: base URLs point at the local simulator unless real keys are configured.
     simulator_url: str = "http://127.0.0.1:8765"
