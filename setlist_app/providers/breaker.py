@@ -1,0 +1,265 @@
+"""Circuit breakers persisted in the database, safe across processes.
+
+Provider circuits (table provider_circuits): closed → open on an error storm (N failures within a
+window) or immediately on an exhausted quota; after the cool-down one caller wins the half-open
+probe (an atomic UPDATE ... RETURNING); its success closes the circuit, its failure re-opens it.
+
+Per-artist catalog breaker (artists.catalog_failures / catalog_backoff_until): 3 consecutive failures
+start a 72 h backoff. Every transition is a single UPDATE evaluated by the database against the
+row's current values, so concurrent workers never lose an update. All functions take `now`
+(a fake clock in tests and planners) and commit unless told not to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, case, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from setlist_app.models.catalog import Artist
+from setlist_app.models.sync import ProviderCircuit
+from setlist_app.providers.errors import ProviderError, QuotaExceeded
+
+CATALOG_FAILURE_LIMIT = 3
+CATALOG_BACKOFF = timedelta(hours=72)
+_T = ProviderCircuit.__table__
+_A = Artist.__table__
+
+
+class CircuitState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+@dataclass(frozen=True)
+class CircuitPolicy:
+    """When a provider circuit opens and how long it stays open."""
+
+    failure_threshold: int = 5
+    failure_window: timedelta = timedelta(minutes=5)
+    cooldown: timedelta = timedelta(minutes=5)
+    quota_cooldown: timedelta = timedelta(hours=1)
+    probe_lease: timedelta = timedelta(minutes=2)  # a crashed probe frees the slot after this
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> CircuitPolicy:
+        return cls(
+            failure_threshold=settings.circuit_failure_threshold,
+            failure_window=timedelta(seconds=settings.circuit_failure_window_seconds),
+            cooldown=timedelta(seconds=settings.circuit_cooldown_seconds),
+            quota_cooldown=timedelta(seconds=settings.circuit_quota_cooldown_seconds),
+        )
+
+
+DEFAULT_POLICY = CircuitPolicy()
+
+
+def _at(value: datetime, name: str = "t") -> Any:
+    """A bind parameter typed like the table's UTC datetime columns (works on SQLite too)."""
+    return bindparam(name, value, type_=_T.c.updated_at.type, unique=True)
+
+
+def _ensure(session: Session, provider: str, now: datetime) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(_T).values(provider=provider, state=CircuitState.CLOSED, failures=0, updated_at=now)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["provider"]))
+
+
+def _done(session: Session, commit: bool) -> None:
+    if commit:
+        session.commit()
+
+
+def allow_request(
+    session: Session,
+    provider: str,
+    now: datetime,
+    policy: CircuitPolicy = DEFAULT_POLICY,
+    *,
+    commit: bool = True,
+) -> bool:
+    """May a call to `provider` go out now? Past the cool-down exactly one caller gets the probe."""
+    _ensure(session, provider, now)
+    probe = session.execute(
+        update(_T)
+        .where(
+            _T.c.provider == provider,
+            _T.c.state.in_([CircuitState.OPEN, CircuitState.HALF_OPEN]),
+            _T.c.retry_at <= _at(now),
+        )
+        .values(state=CircuitState.HALF_OPEN, retry_at=_at(now + policy.probe_lease), updated_at=_at(now))
+        .returning(_T.c.provider)
+    ).first()
+    state = session.execute(select(_T.c.state).where(_T.c.provider == provider)).scalar_one()
+    _done(session, commit)
+    return probe is not None or state == CircuitState.CLOSED
+
+
+def record_success(session: Session, provider: str, now: datetime, *, commit: bool = True) -> None:
+    """A call worked: close the circuit and forget failures."""
+    _ensure(session, provider, now)
+    session.execute(
+        update(_T)
+        .where(_T.c.provider == provider, or_(_T.c.state != CircuitState.CLOSED, _T.c.failures != 0))
+        .values(state=CircuitState.CLOSED, failures=0, opened_at=None, retry_at=None, updated_at=_at(now))
+    )
+    _done(session, commit)
+
+
+def record_failure(
+    session: Session,
+    provider: str,
+    now: datetime,
+    error: str,
+    *,
+    quota: bool = False,
+    policy: CircuitPolicy = DEFAULT_POLICY,
+    commit: bool = True,
+) -> CircuitState:
+    """A call failed. Opens the circuit on quota, on a failed probe, or when failures storm."""
+    _ensure(session, provider, now)
+    stale = and_(_T.c.state == CircuitState.CLOSED, _T.c.updated_at < _at(now - policy.failure_window))
+    failures = case((stale, literal(1)), else_=_T.c.failures + 1)
+    opens = or_(
+        literal(quota),
+        _T.c.state == CircuitState.HALF_OPEN,
+        _T.c.state == CircuitState.OPEN,
+        failures >= policy.failure_threshold,
+    )
+    row = session.execute(
+        update(_T)
+        .where(_T.c.provider == provider)
+        .values(
+            failures=failures,
+            state=case((opens, literal(CircuitState.OPEN.value)), else_=_T.c.state),
+            opened_at=case((and_(opens, _T.c.state != CircuitState.OPEN), _at(now)), else_=_T.c.opened_at),
+            retry_at=case(
+                (literal(quota), _at(now + policy.quota_cooldown)),
+                (_T.c.state == CircuitState.OPEN, _T.c.retry_at),
+                (opens, _at(now + policy.cooldown)),
+                else_=_T.c.retry_at,
+            ),
+            last_error=error[:1000],
+            updated_at=_at(now),
+        )
+        .returning(_T.c.state)
+    ).scalar_one()
+    _done(session, commit)
+    return CircuitState(row)
+
+
+def record_outcome(
+    session: Session,
+    provider: str,
+    now: datetime,
+    error: BaseException | None = None,
+    policy: CircuitPolicy = DEFAULT_POLICY,
+) -> CircuitState | None:
+    """Feed a call's outcome to the breaker: None/NotFound = success, QuotaExceeded opens at once."""
+    if error is None or (isinstance(error, ProviderError) and not error.counts_as_failure):
+        record_success(session, provider, now)
+        return CircuitState.CLOSED
+    if not isinstance(error, ProviderError):
+        return None  # our own bug, not the provider's health
+    return record_failure(
+        session, provider, now, str(error), quota=isinstance(error, QuotaExceeded), policy=policy
+    )
+
+
+def reset(session: Session, provider: str, now: datetime) -> None:
+    """Admin action: close a circuit by hand."""
+    record_success(session, provider, now)
+
+
+def circuits(session: Session) -> list[ProviderCircuit]:
+    """Every provider circuit, for the admin dashboard and sync_status."""
+    return list(session.execute(select(ProviderCircuit).order_by(ProviderCircuit.provider)).scalars())
+
+
+def open_count(session: Session) -> int:
+    return len([c for c in circuits(session) if c.state != CircuitState.CLOSED])
+
+
+# -- per-artist catalog breaker ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogBreaker:
+    failures: int
+    backoff_until: datetime | None
+
+
+def _artist_at(value: datetime) -> Any:
+    return bindparam("t", value, type_=_A.c.catalog_backoff_until.type, unique=True)
+
+
+def record_catalog_failure(
+    session: Session,
+    artist_id: int,
+    now: datetime,
+    *,
+    values: dict[str, Any] | None = None,
+    commit: bool = True,
+) -> CatalogBreaker | None:
+    """Count a failed catalog sync; the 3rd consecutive one starts a 72 h backoff.
+
+    `values` are extra artist columns set in the same UPDATE (e.g. catalog_status). None if no artist.
+    """
+    failures = _A.c.catalog_failures + 1
+    row = session.execute(
+        update(_A)
+        .where(_A.c.id == artist_id)
+        .values(
+            catalog_failures=failures,
+            catalog_backoff_until=case(
+                (failures >= CATALOG_FAILURE_LIMIT, _artist_at(now + CATALOG_BACKOFF)),
+                else_=_A.c.catalog_backoff_until,
+            ),
+            version=_A.c.version + 1,
+            updated_at=_artist_at(now),
+            **(values or {}),
+        )
+        .returning(_A.c.catalog_failures, _A.c.catalog_backoff_until)
+    ).first()
+    _done(session, commit)
+    return CatalogBreaker(row[0], row[1]) if row else None
+
+
+def record_catalog_success(
+    session: Session,
+    artist_id: int,
+    now: datetime,
+    *,
+    values: dict[str, Any] | None = None,
+    commit: bool = True,
+) -> None:
+    """A catalog sync worked: clear the failure count and any backoff."""
+    session.execute(
+        update(_A)
+        .where(_A.c.id == artist_id)
+        .values(
+            catalog_failures=0,
+            catalog_backoff_until=None,
+            version=_A.c.version + 1,
+            updated_at=_artist_at(now),
+            **(values or {}),
+        )
+    )
+    _done(session, commit)
+
+
+def catalog_backoff_active(artist: Artist, now: datetime) -> bool:
+    """Is this artist's catalog sync in backoff at `now`?"""
+    return artist.catalog_backoff_until is not None and artist.catalog_backoff_until > now
+
+
+def catalog_sync_allowed(now: datetime) -> ColumnElement[bool]:
+    """SQL filter for planners: artists whose catalog breaker is not in backoff."""
+    return or_(Artist.catalog_backoff_until.is_(None), Artist.catalog_backoff_until <= _artist_at(now))

@@ -1,0 +1,1 @@
+"""Local fake Spotify / Ticketmaster / setlist.fm / MusicBrainz servers over the bundled demo catalog."""

@@ -1,0 +1,80 @@
+"""The simulator app: one Starlette process serving every fake provider API.
+
+Mounts: /spotify (/v1/...), /spotify-accounts (/api/token; /authorize is added by the auth work),
+/spotify-images (generated SVG artwork), /ticketmaster (/discovery/v2/...), /setlistfm (/rest/1.0/...),
+/musicbrainz (/ws/2/...), and /oidc when `simulator.oidc` exists. Control: GET /__hits,
+POST /__reset, POST /__faults, POST /__spotify/expire-tokens.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from setlist_app.providers.factory import SIMULATOR_CREDENTIALS
+from simulator import control, musicbrainz, setlistfm, spotify, ticketmaster
+from simulator.catalog import DATA_DIR, Catalog
+
+
+async def _expire_tokens(request: Request) -> Response:
+    request.app.state.spotify_accounts.expire_all()
+    return JSONResponse({"ok": True})
+
+
+async def _health(request: Request) -> Response:
+    cat: Catalog = request.app.state.catalog
+    return JSONResponse({"ok": True, "artists": len(cat.artists), "shows": len(cat.shows)})
+
+
+def _oidc_mount() -> list[BaseRoute]:
+    """The OIDC issuer is another module (simulator/oidc.py, `routes` or `create_oidc_app()`)."""
+    if importlib.util.find_spec("simulator.oidc") is None:
+        return []
+    from simulator import oidc  # type: ignore[attr-defined]
+
+    app = oidc.create_oidc_app() if hasattr(oidc, "create_oidc_app") else None
+    return [Mount("/oidc", app=app) if app is not None else Mount("/oidc", routes=oidc.routes)]
+
+
+def create_app(
+    data_dir: Path = DATA_DIR,
+    *,
+    catalog: Catalog | None = None,
+    spotify_client_id: str = SIMULATOR_CREDENTIALS["spotify_client_id"],
+    spotify_client_secret: str = SIMULATOR_CREDENTIALS["spotify_client_secret"],
+    ticketmaster_api_key: str = SIMULATOR_CREDENTIALS["ticketmaster_api_key"],
+    setlistfm_api_key: str = SIMULATOR_CREDENTIALS["setlistfm_api_key"],
+    token_ttl: int = 3600,
+    tm_deep_limit: int = 1000,
+) -> Starlette:
+    """Build the simulator over `catalog` (default: the bundled demo data in `data_dir`)."""
+    v1 = spotify.api_routes()
+    routes: list[BaseRoute] = [
+        Route("/__hits", control.hits),
+        Route("/__reset", control.reset, methods=["POST"]),
+        Route("/__faults", control.faults, methods=["POST"]),
+        Route("/__spotify/expire-tokens", _expire_tokens, methods=["POST"]),
+        Route("/__health", _health),
+        Mount("/spotify", routes=[Mount("/v1", routes=v1)]),
+        Mount("/spotify-accounts", routes=spotify.accounts_routes),
+        Mount("/spotify-images", routes=spotify.image_routes),
+        Mount("/ticketmaster", routes=ticketmaster.routes),
+        Mount("/setlistfm", routes=setlistfm.routes),
+        Mount("/musicbrainz", routes=musicbrainz.routes),
+        *_oidc_mount(),
+    ]
+    app = Starlette(routes=routes)
+    state = app.state
+    state.catalog = catalog if catalog is not None else Catalog.load(data_dir)
+    state.control = control.Control()
+    state.spotify_accounts = spotify.Accounts(spotify_client_id, spotify_client_secret, token_ttl)
+    state.keys = {"ticketmaster": ticketmaster_api_key, "setlistfm": setlistfm_api_key}
+    state.tm_deep_limit = tm_deep_limit
+    state.tm_events = None
+    app.add_middleware(control.ControlMiddleware, control=state.control)
+    return app
