@@ -113,5 +113,3 @@ def reset_tables(eng: Engine) -> None:
                 " write_conflicts=0, worker_heartbeat_at=NULL"
             )
         )
-
-
