@@ -23,7 +23,9 @@ def _roundtrip(url: str) -> None:
         tables = set(inspect(engine).get_table_names())
         assert set(SQLModel.metadata.tables) <= tables
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT id, phase, health FROM sync_status")).all() == [(1, "idle", "ok")]
+            assert conn.execute(text("SELECT id, phase, health FROM sync_status")).all() == [
+                (1, "idle", "ok")
+            ]
     finally:
         engine.dispose()
     downgrade_to_base(url)

@@ -1,0 +1,62 @@
+"""The demo catalog loads into Postgres, meets the data bar, and loading it twice changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
+
+from setlist_app.models import ActualSetlist, Artist, ArtistSong, Show, ShowStatus, Song
+from setlist_app.services.demo_seed import seed_demo_catalog
+
+
+def _snapshot(engine: Engine) -> dict[str, object]:
+    """Row count and an order-independent digest of every table (timestamps excluded)."""
+    out: dict[str, object] = {}
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            cols = [c.name for c in table.columns if not c.name.endswith("_at")]
+            digest = conn.execute(
+                text(
+                    f"SELECT count(*), md5(coalesce(string_agg(r::text, ',' ORDER BY r::text), '')) FROM "
+                    f"(SELECT ({', '.join(cols)}) AS r FROM {table.name}) t"
+                )
+            ).one()
+            out[table.name] = tuple(digest)
+    return out
+
+
+def test_seed_meets_the_data_bar_and_is_idempotent(engine: Engine) -> None:
+    with Session(engine) as session:
+        first = seed_demo_catalog(session)
+    assert first.artists >= 20 and first.shows >= 90 and first.setlists >= 30
+    before = _snapshot(engine)
+    with Session(engine) as session:
+        second = seed_demo_catalog(session)
+    assert (second.artists, second.venues, second.shows, second.songs, second.setlists) == (0, 0, 0, 0, 0)
+    assert _snapshot(engine) == before
+
+    with Session(engine) as session:
+        upcoming = session.exec(
+            select(func.count()).select_from(Show).where(Show.status == ShowStatus.UPCOMING)
+        ).one()
+        completed = session.exec(
+            select(func.count()).select_from(Show).where(Show.status == ShowStatus.COMPLETED)
+        ).one()
+        assert upcoming >= 60 and completed >= 30
+        per_artist = session.exec(
+            select(ArtistSong.artist_id, func.count()).group_by(ArtistSong.artist_id)
+        ).all()
+        assert len(per_artist) == session.exec(select(func.count()).select_from(Artist)).one()
+        assert min(n for _, n in per_artist) >= 15
+        # The catalog keeps studio songs only: no live, remix or demo versions slipped in.
+        titles = session.exec(select(Song.title)).all()
+        assert not [
+            t
+            for t in titles
+            if any(w in t.lower() for w in ("(live)", "- live", "remix", "- demo", "karaoke"))
+        ]
+        # Every completed show with a setlist was scored against its prediction.
+        scored = session.exec(select(ActualSetlist).where(ActualSetlist.accuracy.is_not(None))).all()  # type: ignore[union-attr]
+        assert len(scored) >= 30
+        assert all(s.song_count >= 10 and s.matched_count > s.song_count // 2 for s in scored)
