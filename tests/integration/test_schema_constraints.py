@@ -30,10 +30,9 @@ def _show(session: Session) -> Show:
 
 
 def _expect_conflict(session: Session, *rows: object) -> None:
-    with pytest.raises(IntegrityError):
-        with session.begin_nested():
-            session.add_all(rows)
-            session.flush()
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.add_all(rows)
+        session.flush()
 
 
 def test_one_vote_per_voter_per_prediction_song(session: Session) -> None:
