@@ -6,8 +6,10 @@ The app process uses the session's test database and Redis DB. One e2e session a
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -60,6 +62,10 @@ def app_url(database_url: str, redis_url: str) -> Iterator[str]:
         REDIS_DB_QUEUE=redis_db,
         ENVIRONMENT="test",
         GRANIAN_WORKERS="1",
+        # Same bun setup as scripts/bootstrap.sh, so running pytest directly works too.
+        PATH=f"{PROJECT_ROOT / '.tools' / 'bun' / 'node_modules' / '.bin'}:{os.environ.get('PATH', '')}",
+        REFLEX_USE_SYSTEM_BUN="1",
+        REFLEX_CHECK_LATEST_VERSION="0",
     )
     log = (ARTIFACTS / "app.log").open("wb")
     argv = [
@@ -73,19 +79,27 @@ def app_url(database_url: str, redis_url: str) -> Iterator[str]:
         "--backend-port",
         str(port),
     ]
-    proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        argv, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, proc)
         yield url
     finally:
-        os.killpg(proc.pid, 15)
+        stop_process_group(proc)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+
+
+def stop_process_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the child's process group, SIGKILL it if it lingers."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        lock.close()
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
@@ -94,7 +108,10 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
         if proc.poll() is not None:
             raise RuntimeError(f"the app exited early; see {ARTIFACTS / 'app.log'}")
         try:
-            with urllib.request.urlopen(url + "/", timeout=2) as r1, urllib.request.urlopen(url + "/ping", timeout=2) as r2:
+            with (
+                urllib.request.urlopen(url + "/", timeout=2) as r1,
+                urllib.request.urlopen(url + "/ping", timeout=2) as r2,
+            ):
                 if r1.status == 200 and r2.status == 200:
                     return
         except OSError:
