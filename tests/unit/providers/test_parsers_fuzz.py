@@ -117,7 +117,7 @@ PARSERS: list[Callable[[Any], Any]] = [
 
 
 @pytest.mark.parametrize("parser", PARSERS, ids=lambda p: getattr(p, "__qualname__", "lambda"))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(payload=payloads)
 def test_parsers_never_raise_untyped(parser: Callable[[Any], Any], payload: Any) -> None:
     try:

@@ -1,0 +1,116 @@
+"""Circuit breakers in Postgres: provider circuits and the per-artist catalog breaker (fake clock)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from setlist_app.models.catalog import Artist
+from setlist_app.providers import breaker
+from setlist_app.providers.breaker import CircuitPolicy, CircuitState
+from setlist_app.providers.errors import NotFound, QuotaExceeded, Unavailable
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+POLICY = CircuitPolicy(
+    failure_threshold=3, failure_window=timedelta(minutes=5), cooldown=timedelta(minutes=10)
+)
+
+
+def _state(session: Session, provider: str) -> CircuitState:
+    session.expire_all()
+    [row] = [c for c in breaker.circuits(session) if c.provider == provider]
+    return CircuitState(row.state)
+
+
+def test_opens_stays_open_half_opens_and_closes(session: Session) -> None:
+    p = "ticketmaster"
+    assert breaker.allow_request(session, p, T0, POLICY)
+    for i in range(2):
+        assert breaker.record_failure(session, p, T0 + timedelta(seconds=i), "503", policy=POLICY) == "closed"
+    assert breaker.record_failure(session, p, T0 + timedelta(seconds=2), "503", policy=POLICY) == "open"
+    assert breaker.open_count(session) == 1
+    assert not breaker.allow_request(session, p, T0 + timedelta(minutes=5), POLICY)  # stays open
+    probe_at = T0 + timedelta(minutes=11)
+    assert breaker.allow_request(session, p, probe_at, POLICY)  # the probe
+    assert _state(session, p) == CircuitState.HALF_OPEN
+    assert not breaker.allow_request(session, p, probe_at, POLICY)  # only one probe at a time
+    assert breaker.record_failure(session, p, probe_at, "503 again", policy=POLICY) == "open"  # probe failed
+    assert not breaker.allow_request(session, p, probe_at + timedelta(minutes=5), POLICY)
+    second_probe = probe_at + timedelta(minutes=11)
+    assert breaker.allow_request(session, p, second_probe, POLICY)
+    breaker.record_success(session, p, second_probe)
+    assert _state(session, p) == CircuitState.CLOSED
+    assert breaker.allow_request(session, p, second_probe, POLICY) and breaker.open_count(session) == 0
+
+
+def test_quota_opens_at_once_for_the_quota_cooldown(session: Session) -> None:
+    state = breaker.record_outcome(session, "spotify", T0, QuotaExceeded("spotify", "QUOTA_EXCEEDED"), POLICY)
+    assert state == CircuitState.OPEN
+    session.expire_all()
+    [row] = breaker.circuits(session)
+    assert row.retry_at == T0 + POLICY.quota_cooldown and row.last_error == "spotify: QUOTA_EXCEEDED"
+
+
+def test_scattered_failures_do_not_open_and_not_found_is_healthy(session: Session) -> None:
+    p = "setlistfm"
+    for i in range(6):  # one failure every 10 minutes: never a storm
+        breaker.record_outcome(session, p, T0 + timedelta(minutes=10 * i), Unavailable(p, "timeout"), POLICY)
+    assert _state(session, p) == CircuitState.CLOSED
+    breaker.record_outcome(session, p, T0 + timedelta(hours=2), NotFound(p), POLICY)
+    assert breaker.circuits(session)[0].failures == 0
+    assert breaker.record_outcome(session, p, T0, ValueError("our bug"), POLICY) is None
+
+
+def test_exactly_one_probe_across_processes(engine: Engine) -> None:
+    p = "musicbrainz"
+    with Session(engine) as s:
+        breaker.record_outcome(s, p, T0, QuotaExceeded(p), POLICY)
+    probe_at = T0 + POLICY.quota_cooldown + timedelta(seconds=1)
+
+    def attempt(_: int) -> bool:
+        with Session(engine) as s:
+            return breaker.allow_request(s, p, probe_at, POLICY)
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(attempt, range(16)))
+    assert results.count(True) == 1
+
+
+def test_catalog_breaker_backoff_and_concurrency(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as s:
+        artist = Artist(slug="a", name="A", normalized_name="a")
+        s.add(artist)
+        s.commit()
+        aid = artist.id
+        assert aid is not None
+        first = breaker.record_catalog_failure(s, aid, T0, values={"catalog_status": "failed"})
+        assert first == breaker.CatalogBreaker(1, None)
+        breaker.record_catalog_failure(s, aid, T0)
+        third = breaker.record_catalog_failure(s, aid, T0)
+        assert third == breaker.CatalogBreaker(3, T0 + timedelta(hours=72))
+        s.expire_all()
+        row = s.get(Artist, aid)
+        assert row is not None and breaker.catalog_backoff_active(row, T0 + timedelta(hours=71))
+        assert row.version == 4 and row.catalog_status == "failed"
+        allowed = select(Artist.id).where(breaker.catalog_sync_allowed(T0 + timedelta(hours=1)))
+        assert s.exec(allowed).all() == []
+        later = select(Artist.id).where(breaker.catalog_sync_allowed(T0 + timedelta(hours=73)))
+        assert s.exec(later).all() == [aid]
+        breaker.record_catalog_success(s, aid, T0)
+        s.expire_all()
+        row = s.get(Artist, aid)
+        assert row is not None and (row.catalog_failures, row.catalog_backoff_until) == (0, None)
+        assert breaker.record_catalog_failure(s, 999_999, T0) is None
+
+    def fail(_: int) -> None:
+        with Session(engine) as s:
+            breaker.record_catalog_failure(s, aid, T0)
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(fail, range(12)))
+    with Session(engine) as s:
+        row = s.get(Artist, aid)
+        assert row is not None and row.catalog_failures == 12  # no lost updates
