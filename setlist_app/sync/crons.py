@@ -150,11 +150,10 @@ async def _run_planner(
 
 
 async def tick(ctx: SyncContext, now: datetime | None = None, *, queue: ArqRedis | None = None) -> TickReport:
-    """Heartbeat, budget check, due planners, then hand due jobs to arq (when a queue is given)."""
+    """Budget check, due planners, due jobs handed to arq (when a queue is given), heartbeat."""
     now = now or ctx.now()
     report = TickReport()
     with ctx.session() as session:
-        status.heartbeat(session, now)
         if ctx.redis is not None:
             used = await budget.usage(ctx.redis, now)
             report.alert = budget.evaluate(used, ctx.settings)
@@ -189,11 +188,10 @@ async def tick(ctx: SyncContext, now: datetime | None = None, *, queue: ArqRedis
         status.refresh(
             session,
             now,
+            phase="paused" if kill else "throttled" if paused else "syncing" if depth else "idle",
             queue_depth=depth,
             jobs_last_minute=used.jobs_last_minute,
             jobs_today=used.jobs_today,
         )
-        phase = "paused" if kill else "throttled" if state.planners_paused else "syncing" if depth else "idle"
-        status.heartbeat(session, now, phase=phase)
         session.commit()
     return report

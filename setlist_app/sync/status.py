@@ -43,16 +43,9 @@ def get_status(session: Session, *, for_update: bool = False) -> SyncStatus:
 
 
 def _update(session: Session, **values: Any) -> None:
-    get_status(session)  # make sure the row exists
-    session.execute(update(_STATUS).where(_STATUS.c.id == 1).values(**values))
-
-
-def heartbeat(session: Session, now: datetime, phase: str | None = None) -> None:
-    """The worker is alive (written by every tick)."""
-    values: dict[str, Any] = {"worker_heartbeat_at": now, "updated_at": now}
-    if phase is not None:
-        values["phase"] = phase
-    _update(session, **values)
+    if session.execute(update(_STATUS).where(_STATUS.c.id == 1).values(**values)).rowcount == 0:
+        get_status(session)  # the row was deleted: recreate it, then apply
+        session.execute(update(_STATUS).where(_STATUS.c.id == 1).values(**values))
 
 
 def record_outcome(session: Session, kind: str, now: datetime, *, error: str | None = None) -> None:
@@ -85,13 +78,16 @@ def refresh(
     session: Session,
     now: datetime,
     *,
+    phase: str,
     queue_depth: int,
     jobs_last_minute: int,
     jobs_today: int,
 ) -> None:
-    """Copy the current gauges into the row (called by every tick)."""
+    """Heartbeat, phase and the current gauges (written by every tick)."""
     _update(
         session,
+        phase=phase,
+        worker_heartbeat_at=now,
         queue_depth=queue_depth,
         open_circuits=count_open_circuits(session),
         jobs_last_minute=jobs_last_minute,

@@ -1,0 +1,37 @@
+"""Pure parts of the pipeline: budget verdicts, arq ids, registries."""
+
+from __future__ import annotations
+
+from setlist_app.models import SyncJob
+from setlist_app.settings import Settings
+from setlist_app.sync import registry
+from setlist_app.sync.budget import BudgetUsage, evaluate
+from setlist_app.sync.sweeper import RUN_JOB_FUNCTION, arq_job_id
+from workers.settings import WorkerSettings, _tick_seconds
+
+
+def test_budget_verdicts() -> None:
+    s = Settings(
+        sync_jobs_per_minute_alert=1000, sync_jobs_per_day_budget=10, sync_provider_calls_per_day_budget=5
+    )
+    assert evaluate(BudgetUsage(1000, 10, {"spotify": 5}), s) is None
+    assert "spike threshold of 1000" in evaluate(BudgetUsage(1001, 0), s)
+    assert "daily budget of 10" in evaluate(BudgetUsage(0, 11), s)
+    assert "6 ticketmaster calls" in evaluate(BudgetUsage(0, 0, {"ticketmaster": 6}), s)
+
+
+def test_arq_ids_change_per_attempt() -> None:
+    job = SyncJob(id=7, kind="k", key="x", requested_by="user:1", attempts=0)
+    assert arq_job_id(job) == "sync:7:0"
+    job.attempts = 1
+    assert arq_job_id(job) == "sync:7:1"
+
+
+def test_worker_wiring() -> None:
+    assert [f.name for f in WorkerSettings.functions] == [RUN_JOB_FUNCTION]
+    assert [c.name for c in WorkerSettings.cron_jobs] == ["sync_tick"]
+    assert WorkerSettings.job_timeout < Settings().sync_lease_seconds
+    assert WorkerSettings.max_tries == 1  # the database, not arq, decides retries
+    assert _tick_seconds(Settings(sync_tick_seconds=15)) == {0, 15, 30, 45}
+    assert set(registry.registered_planners()) >= {"catalog_sync", "stale_job_sweeper"}
+    assert set(registry.registered_executors()) >= {"catalog_sync"}
