@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     circuit_cooldown_seconds: int = 300
     circuit_quota_cooldown_seconds: int = 3600
 
+    # Voting (DESIGN.md §4) and live fan-out (§5).
+    anon_votes_per_show: int = 2  # before signing in; enforced in the vote transaction
+    anon_adds_per_show: int = 2
+    vote_rate_per_minute: int = 100  # per voter, against scripted abuse
+    anon_ip_rate_per_minute: int = 60  # per client IP for anonymous voters (cookie churn)
+    live_tick_ms: int = 100  # at most one snapshot per show per tick, per backend worker
+    live_resync_seconds: float = 5.0  # re-read watched shows this often even without a publish
+    live_viewer_ttl_seconds: float = 15.0  # a worker's viewer count expires if not refreshed
+
     # Sync pipeline (DESIGN.md §6). Budgets are alarms, not hard limits: over them the
     # non-essential planners pause themselves and sync_status carries an alert.
     sync_lease_seconds: int = 600  # a running job whose lease expired is presumed crashed
