@@ -1,0 +1,127 @@
+"""Voting under concurrency on real Postgres: counts always equal rows, limits hold, repeats are no-ops."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from setlist_app.auth.viewer import Viewer
+from setlist_app.services import voting
+from setlist_app.services.voting import VoteRejected
+from tests.unit.voting.factory import make_show
+
+
+def _in_tx(engine: Engine, fn: Callable[[Session], Any]) -> Any:
+    """One action = one transaction, like the app's `run_db`; a rejection rolls back."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            result = fn(session)
+            session.commit()
+            return result
+        except VoteRejected as exc:
+            session.rollback()
+            return exc
+
+
+def _make_users(session: Session, n: int) -> list[Viewer]:
+    for i in range(1, n + 1):
+        session.execute(
+            text(
+                "INSERT INTO users (id, name, role, votes_cast, scored_votes, correct_votes, current_streak,"
+                " best_streak, created_at) VALUES (:i, 'Fan', 'user', 0, 0, 0, 0, 0, now())"
+            ),
+            {"i": i},
+        )
+    session.commit()
+    return [Viewer(user_id=i, role="user") for i in range(1, n + 1)]
+
+
+def _assert_consistent(session: Session, show_id: int) -> int:
+    mismatches = session.execute(
+        text(
+            "SELECT ps.id, ps.vote_count, count(v.id) FROM prediction_songs ps"
+            " LEFT JOIN votes v ON v.prediction_song_id = ps.id GROUP BY ps.id, ps.vote_count"
+            " HAVING ps.vote_count <> count(v.id)"
+        )
+    ).all()
+    assert mismatches == []
+    rows = session.execute(text("SELECT count(*) FROM votes WHERE show_id = :s"), {"s": show_id}).scalar_one()
+    total = session.execute(text("SELECT vote_count FROM shows WHERE id = :s"), {"s": show_id}).scalar_one()
+    assert total == rows
+    return int(rows)
+
+
+def test_fifty_voters_hammering_twenty_songs(engine: Engine, session: Session) -> None:
+    f = make_show(session, seeded=20, spare=0)
+    users = _make_users(session, 50)
+    songs = f.prediction_song_ids
+
+    def voter(user: Viewer) -> int:
+        rng = random.Random(user.user_id)
+        changed = 0
+        for _ in range(30):
+            ps, want = rng.choice(songs), rng.random() < 0.6
+            r = _in_tx(engine, lambda s, ps=ps, want=want: voting.set_vote(s, user, ps, want))
+            changed += int(r.changed)
+        return changed
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        changes = sum(pool.map(voter, users))
+    session.expire_all()
+    rows = _assert_consistent(session, f.show_id)
+    activity = session.execute(
+        text("SELECT count(*) FROM activity WHERE kind IN ('vote', 'unvote')")
+    ).scalar_one()
+    assert activity == changes  # one activity row per real change, none for no-ops
+    assert rows > 0
+
+
+def test_identical_concurrent_requests_are_idempotent(engine: Engine, session: Session) -> None:
+    f = make_show(session)
+    (user,) = _make_users(session, 1)
+    ps = f.prediction_song_ids[0]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(
+            pool.map(lambda _: _in_tx(engine, lambda s: voting.set_vote(s, user, ps, True)), range(20))
+        )
+    assert sum(r.changed for r in results) == 1
+    assert {r.vote_count for r in results if r.changed} == {1}
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(
+            pool.map(lambda _: _in_tx(engine, lambda s: voting.set_vote(s, user, ps, False)), range(20))
+        )
+    assert sum(r.changed for r in results) == 1
+    session.expire_all()
+    assert _assert_consistent(session, f.show_id) == 0
+    assert session.execute(text("SELECT count(*) FROM activity")).scalar_one() == 2
+
+
+def test_anonymous_limits_hold_under_concurrency(engine: Engine, session: Session) -> None:
+    f = make_show(session, seeded=12, spare=8)
+    anon = Viewer(anon_id="hammer")
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        votes = list(
+            pool.map(
+                lambda ps: _in_tx(engine, lambda s: voting.set_vote(s, anon, ps, True)), f.prediction_song_ids
+            )
+        )
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        adds = list(
+            pool.map(
+                lambda song: _in_tx(engine, lambda s: voting.add_song(s, anon, f.show_id, song)),
+                f.spare_song_ids,
+            )
+        )
+    assert sum(isinstance(r, voting.VoteResult) for r in votes) == 2
+    assert {r.code for r in votes if isinstance(r, VoteRejected)} == {"anon_vote_limit"}
+    assert sum(isinstance(r, voting.AddResult) for r in adds) == 2
+    assert {r.code for r in adds if isinstance(r, VoteRejected)} == {"anon_add_limit"}
+    session.expire_all()
+    assert _assert_consistent(session, f.show_id) == 4  # 2 votes + the 2 adders' votes
+    assert voting.allowance(session, anon, f.show_id) == voting.Allowance(0, 0)
