@@ -9,6 +9,7 @@ import pytest_asyncio
 from redis.asyncio import Redis
 
 from setlist_app.settings import Settings, get_settings
+from tests.fixtures.simulator import simulator  # noqa: F401  (the shared simulator fixture)
 from tests.integration.sync.helpers import FakeClock
 
 
