@@ -95,6 +95,26 @@ class Settings(BaseSettings):
     catalog_refresh_days: int = 7  # a good catalog is refreshed this often
     catalog_empty_retry_hours: int = 72  # an empty catalog is retried this often
 
+    # Sign-in (DESIGN.md §8). Empty issuer = the simulator's OIDC issuer (first run, tests).
+    oidc_issuer_url: str = ""  # e.g. https://accounts.google.com or a Clerk instance URL
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_provider_name: str = ""  # shown on the sign-in button; derived from the issuer when empty
+    oidc_scopes: str = "openid email profile"
+    # Base URL for OAuth redirect URIs; empty = the URL the browser used (request's scheme and host).
+    auth_redirect_base_url: str = ""
+    session_max_age_seconds: int = 30 * 24 * 3600
+    session_cache_seconds: float = 5.0  # per-process viewer cache: role changes apply within this
+    oauth_state_max_age_seconds: int = 600  # a sign-in must finish within this
+    # AES-256-GCM keys for OAuth tokens: "kid:base64key,kid2:base64key"; the first encrypts, all
+    # decrypt (rotation). No key = Spotify connect is disabled (simulator-only dev key aside).
+    token_encryption_keys: str = ""
+    # Spotify connect: imports never burst the job queue.
+    spotify_import_max_jobs: int = 5
+    spotify_import_job_spacing_seconds: int = 30
+    spotify_import_min_interval_seconds: int = 600
+    spotify_import_max_artists: int = 200
+
     @field_validator("admin_emails", mode="before")
     @classmethod
     def _split_emails(cls, value: object) -> object:
@@ -110,6 +130,11 @@ class Settings(BaseSettings):
     def uses_simulator(self) -> bool:
         """True when no real provider key is set: the app talks to the local simulator."""
         return not (self.spotify_client_id or self.ticketmaster_api_key or self.setlistfm_api_key)
+
+    @property
+    def oidc_issuer(self) -> str:
+        """The OIDC issuer URL: the configured one, else the local simulator's."""
+        return (self.oidc_issuer_url or f"{self.simulator_url.rstrip('/')}/oidc").rstrip("/")
 
     def redis_db_url(self, db: int) -> str:
         """The Redis URL with the given DB number, replacing any number in `redis_url`."""

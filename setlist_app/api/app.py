@@ -6,13 +6,18 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from setlist_app.api.auth_routes import auth_routes
 from setlist_app.api.middleware import AnonymousIdMiddleware
+from setlist_app.api.security import SecurityHeadersMiddleware
 
 
 def api_routes() -> list[BaseRoute]:
     """Every route of ours; areas add theirs here (auth, health, metrics)."""
-    return []
+    return [*auth_routes()]
 
 
 def build_api() -> Starlette:
-    return Starlette(routes=api_routes(), middleware=[Middleware(AnonymousIdMiddleware)])
+    return Starlette(
+        routes=api_routes(),
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(AnonymousIdMiddleware)],
+    )

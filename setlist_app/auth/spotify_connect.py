@@ -1,0 +1,476 @@
+"""Spotify connect: encrypted token storage, refresh, and importing a user's artists as follows.
+
+Not a sign-in method (Spotify caps development apps at 5 users). The flow itself (authorization
+code + PKCE) runs in `setlist_app.api.auth_routes` through authlib; this module keeps the tokens
+(AES-256-GCM, bound to their row and column), refreshes them (`invalid_grant` after the 6-month
+expiry → "reconnect Spotify"), and imports followed and top artists: artists are created or
+matched by Spotify id, become the user's follows, and catalog syncs for new artists are requested
+through the sync gateway — a few at a time, spaced out, deduplicated — the planner does the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+from redis.asyncio import Redis
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from setlist_app.auth.crypto import EncryptionUnavailable, TokenCipher, token_aad
+from setlist_app.auth.oidc import spotify_oauth_config
+from setlist_app.db import get_engine
+from setlist_app.models.base import utcnow
+from setlist_app.models.catalog import Artist, CatalogStatus
+from setlist_app.models.users import OAuthToken, User, UserSpotifyArtist
+from setlist_app.models.voting import Activity, Follow
+from setlist_app.providers.factory import RATE_LIMIT_PREFIX, app_redis, rate_policies
+from setlist_app.providers.http import ProviderHttp
+from setlist_app.providers.models import SpotifyArtist
+from setlist_app.providers.ratelimit import RateLimiter
+from setlist_app.providers.spotify import classify, parse_artist
+from setlist_app.services.titles import normalize_name, slugify
+from setlist_app.settings import Settings
+from setlist_app.sync import catalog, jobs
+from setlist_app.sync._sql import insert_for
+
+PROVIDER = "spotify"
+RECONNECT = "Your Spotify connection expired — reconnect Spotify to import again."
+PAGE = 50
+T = TypeVar("T")
+
+
+class ReconnectRequired(Exception):
+    """The refresh token is gone or rejected (`invalid_grant`): the user must connect again."""
+
+
+class ImportThrottled(Exception):
+    """An import ran for this user recently."""
+
+
+@dataclass(frozen=True)
+class ImportedArtist:
+    name: str
+    slug: str
+    image_url: str | None
+    source: str  # followed | top
+
+
+@dataclass(frozen=True)
+class SpotifyStatus:
+    available: bool  # False: no encryption key (feature disabled)
+    message: str = ""
+    connected: bool = False
+    needs_reconnect: bool = False
+    artists: list[ImportedArtist] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    followed: int
+    top: int
+    new_artists: int
+    new_follows: int
+    jobs_requested: int
+
+
+def _in_db(fn: Callable[..., T], *args: Any) -> T:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        result = fn(session, *args)
+        session.commit()
+        return result
+
+
+async def in_db(fn: Callable[..., T], *args: Any) -> T:
+    """Run `fn(session, *args)` in a thread with its own committed session."""
+    return await asyncio.to_thread(_in_db, fn, *args)
+
+
+# -- tokens ------------------------------------------------------------------------------------
+
+
+def _aad(user_id: int, column: str) -> bytes:
+    return token_aad(user_id, PROVIDER, column)
+
+
+def _expires_at(token: dict[str, Any]) -> datetime | None:
+    if token.get("expires_at"):
+        return datetime.fromtimestamp(float(token["expires_at"]), tz=utcnow().tzinfo)
+    if token.get("expires_in"):
+        return utcnow() + timedelta(seconds=int(token["expires_in"]))
+    return None
+
+
+def store_tokens(session: Session, cipher: TokenCipher, user_id: int, token: dict[str, Any]) -> None:
+    """Insert or replace the user's Spotify tokens, encrypted. A refresh answer without a new
+    refresh token keeps the old one. The caller commits."""
+    row = session.execute(
+        select(OAuthToken).where(OAuthToken.user_id == user_id, OAuthToken.provider == PROVIDER)
+    ).scalar_one_or_none()
+    access = cipher.encrypt(str(token["access_token"]), _aad(user_id, "access_token"))
+    refresh = token.get("refresh_token")
+    refresh_enc = cipher.encrypt(str(refresh), _aad(user_id, "refresh_token")) if refresh else None
+    now = utcnow()
+    if row is None:
+        row = OAuthToken(user_id=user_id, provider=PROVIDER, access_token_enc=access, authorized_at=now)
+        row.refresh_token_enc = refresh_enc
+    else:
+        row.access_token_enc = access
+        if refresh_enc is not None:
+            row.refresh_token_enc = refresh_enc
+    row.scope = str(token.get("scope", row.scope or ""))[:500]
+    row.expires_at = _expires_at(token)
+    row.updated_at = now
+    session.add(row)
+
+
+@dataclass(frozen=True)
+class StoredTokens:
+    access_token: str
+    refresh_token: str | None
+    expires_at: datetime | None
+
+
+def load_tokens(session: Session, cipher: TokenCipher, user_id: int) -> StoredTokens | None:
+    """Decrypt the user's tokens; ciphertexts under an old key are re-encrypted with the current one."""
+    row = session.execute(
+        select(OAuthToken).where(OAuthToken.user_id == user_id, OAuthToken.provider == PROVIDER)
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    access = cipher.decrypt(row.access_token_enc, _aad(user_id, "access_token"))
+    refresh = (
+        cipher.decrypt(row.refresh_token_enc, _aad(user_id, "refresh_token"))
+        if row.refresh_token_enc
+        else None
+    )
+    if not cipher.is_current(row.access_token_enc) or (
+        row.refresh_token_enc is not None and not cipher.is_current(row.refresh_token_enc)
+    ):
+        reencrypt_row(session, cipher, row)
+    return StoredTokens(access, refresh, row.expires_at)
+
+
+def reencrypt_row(session: Session, cipher: TokenCipher, row: OAuthToken) -> bool:
+    """Seal a row's tokens with the current key (key rotation). Returns whether it changed."""
+    user_id = row.user_id
+    new_access = cipher.reencrypt(row.access_token_enc, _aad(user_id, "access_token"))
+    new_refresh = (
+        cipher.reencrypt(row.refresh_token_enc, _aad(user_id, "refresh_token"))
+        if row.refresh_token_enc
+        else None
+    )
+    if new_access == row.access_token_enc and new_refresh == row.refresh_token_enc:
+        return False
+    session.execute(
+        update(OAuthToken)
+        .where(OAuthToken.id == row.id)
+        .values(access_token_enc=new_access, refresh_token_enc=new_refresh)
+    )
+    return True
+
+
+def reencrypt_all(session: Session, cipher: TokenCipher, batch: int = 500) -> int:
+    """Re-encrypt every token row under an old key (the rotation job). Caller commits."""
+    changed = 0
+    for row in session.execute(select(OAuthToken).order_by(OAuthToken.id).limit(batch)).scalars():
+        changed += reencrypt_row(session, cipher, row)
+    return changed
+
+
+def mark_reconnect(session: Session, user_id: int) -> None:
+    """The refresh token was rejected: forget it and expire the access token (keeps the row, so the
+    account page can say "reconnect")."""
+    session.execute(
+        update(OAuthToken)
+        .where(OAuthToken.user_id == user_id, OAuthToken.provider == PROVIDER)
+        .values(refresh_token_enc=None, expires_at=utcnow() - timedelta(seconds=1))
+    )
+
+
+def disconnect(session: Session, user_id: int) -> None:
+    """Delete the tokens and the import record; follows stay (they are the user's now). Caller commits."""
+    session.execute(delete(OAuthToken).where(OAuthToken.user_id == user_id, OAuthToken.provider == PROVIDER))
+    session.execute(delete(UserSpotifyArtist).where(UserSpotifyArtist.user_id == user_id))
+    session.execute(update(User).where(User.id == user_id).values(spotify_user_id=None))
+
+
+async def refresh(
+    settings: Settings,
+    cipher: TokenCipher,
+    user_id: int,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> str:
+    """A fresh access token through the refresh grant; `ReconnectRequired` on `invalid_grant`."""
+    stored = await in_db(load_tokens, cipher, user_id)
+    if stored is None or not stored.refresh_token:
+        raise ReconnectRequired(RECONNECT)
+    conf = spotify_oauth_config(settings)
+    async with AsyncOAuth2Client(
+        conf.client_id,
+        conf.client_secret,
+        token_endpoint_auth_method="client_secret_basic",
+        transport=transport,
+        timeout=settings.http_timeout_seconds,
+    ) as client:
+        try:
+            token = await client.refresh_token(conf.token_url, refresh_token=stored.refresh_token)
+        except OAuthError as exc:
+            if exc.error == "invalid_grant":
+                await in_db(mark_reconnect, user_id)
+                raise ReconnectRequired(RECONNECT) from exc
+            raise
+    await in_db(store_tokens, cipher, user_id, dict(token))
+    return str(token["access_token"])
+
+
+async def access_token(
+    settings: Settings,
+    cipher: TokenCipher,
+    user_id: int,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> str:
+    """The user's access token, refreshed when it expires within a minute."""
+    stored = await in_db(load_tokens, cipher, user_id)
+    if stored is None:
+        raise ReconnectRequired(RECONNECT)
+    if stored.expires_at is None or stored.expires_at > utcnow() + timedelta(seconds=60):
+        return stored.access_token
+    return await refresh(settings, cipher, user_id, transport=transport)
+
+
+# -- import --------------------------------------------------------------------------------------
+
+
+async def fetch_user_artists(
+    settings: Settings,
+    cipher: TokenCipher,
+    user_id: int,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    redis: Redis | None = None,
+) -> tuple[str, list[SpotifyArtist], list[SpotifyArtist]]:
+    """(Spotify user id, followed artists, top artists) through the shared Spotify rate limit."""
+    token = {"value": await access_token(settings, cipher, user_id, transport=transport)}
+
+    async def auth() -> dict[str, str]:
+        return {"Authorization": f"Bearer {token['value']}"}
+
+    async def on_unauthorized() -> None:
+        token["value"] = await refresh(settings, cipher, user_id, transport=transport)
+
+    owned = redis is None
+    redis = redis or app_redis(settings)
+    http = ProviderHttp(
+        PROVIDER,
+        spotify_oauth_config(settings).api_url,
+        limiter=RateLimiter(redis, rate_policies(settings), prefix=RATE_LIMIT_PREFIX),
+        transport=transport,
+        timeout=settings.http_timeout_seconds,
+        classify=classify,
+        auth=auth,
+        on_unauthorized=on_unauthorized,
+    )
+    cap = settings.spotify_import_max_artists
+    try:
+        me = await http.get_json("v1/me")
+        followed: list[SpotifyArtist] = []
+        params: dict[str, Any] = {"type": "artist", "limit": PAGE}
+        while len(followed) < cap:
+            body = (await http.get_json("v1/me/following", params)).get("artists") or {}
+            followed += [parse_artist(item) for item in body.get("items") or []]
+            after = (body.get("cursors") or {}).get("after")
+            if not after or not body.get("next"):
+                break
+            params["after"] = after
+        top_body = await http.get_json("v1/me/top/artists", {"limit": PAGE, "time_range": "medium_term"})
+        top = [parse_artist(item) for item in top_body.get("items") or []]
+    finally:
+        await http.aclose()
+        if owned:
+            await redis.aclose()
+    return str(me.get("id") or ""), followed[:cap], top[:cap]
+
+
+async def claim_import_slot(settings: Settings, redis: Redis, user_id: int) -> None:
+    """At most one import per user per `spotify_import_min_interval_seconds` (`ImportThrottled`)."""
+    ok = await redis.set(
+        f"setlist:spotify-import:{user_id}",
+        str(time.time()),
+        nx=True,
+        ex=settings.spotify_import_min_interval_seconds,
+    )
+    if not ok:
+        raise ImportThrottled("You imported from Spotify a moment ago; try again in a few minutes.")
+
+
+def _ensure_artists(session: Session, artists: list[SpotifyArtist]) -> tuple[dict[str, int], list[int]]:
+    """Spotify id -> artist id, creating missing artists; also the ids that were created."""
+    ids = [a.id for a in artists]
+    known = dict(
+        session.execute(select(Artist.spotify_id, Artist.id).where(Artist.spotify_id.in_(ids))).all()
+    )
+    created: list[int] = []
+    for a in artists:
+        if a.id in known:
+            continue
+        base = slugify(a.name) or "artist"
+        for slug in (base, f"{base}-{a.id[:6].lower()}"):
+            try:
+                with session.begin_nested():
+                    artist = Artist(
+                        slug=slug[:200],
+                        name=a.name[:300],
+                        normalized_name=normalize_name(a.name)[:300],
+                        spotify_id=a.id,
+                        genres=list(a.genres),
+                        image_url=a.image_url if a.image_url and len(a.image_url) <= 1000 else None,
+                    )
+                    session.add(artist)
+                    session.flush()
+                known[a.id] = artist.id
+                created.append(artist.id)
+                break
+            except IntegrityError:
+                found = session.execute(
+                    select(Artist.id).where(Artist.spotify_id == a.id)
+                ).scalar_one_or_none()
+                if found is not None:  # a concurrent import created it
+                    known[a.id] = found
+                    break
+    return known, created
+
+
+def save_import(
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    spotify_user_id: str,
+    followed: list[SpotifyArtist],
+    top: list[SpotifyArtist],
+    now: datetime | None = None,
+) -> ImportResult:
+    """Record an import: artists, user_spotify_artists, follows (+ activity), spaced catalog jobs."""
+    now = now or utcnow()
+    unique = list({a.id: a for a in [*followed, *top]}.values())
+    by_spotify, created = _ensure_artists(session, unique)
+    session.execute(delete(UserSpotifyArtist).where(UserSpotifyArtist.user_id == user_id))
+    links = {
+        (by_spotify[a.id], source): rank
+        for source, group in (("followed", followed), ("top", top))
+        for rank, a in reversed(list(enumerate(group)))  # first occurrence wins
+        if a.id in by_spotify
+    }
+    for (artist_id, source), rank in links.items():
+        session.add(
+            UserSpotifyArtist(user_id=user_id, artist_id=artist_id, source=source, rank=rank, imported_at=now)
+        )
+    follows = Follow.__table__
+    new_follows = 0
+    for artist_id in dict.fromkeys(artist_id for artist_id, _ in links):
+        inserted = session.execute(
+            insert_for(session, follows)
+            .values(user_id=user_id, artist_id=artist_id, created_at=now)
+            .on_conflict_do_nothing()
+            .returning(follows.c.artist_id)
+        ).first()
+        if inserted is not None:
+            new_follows += 1
+            session.add(
+                Activity(kind="follow", user_id=user_id, artist_id=artist_id, data={"via": "spotify"})
+            )
+    if spotify_user_id:
+        _set_spotify_user(session, user_id, spotify_user_id)
+    jobs_requested = _request_catalog_jobs(session, settings, user_id, created, now)
+    return ImportResult(len(followed), len(top), len(created), new_follows, jobs_requested)
+
+
+def _set_spotify_user(session: Session, user_id: int, spotify_user_id: str) -> None:
+    # One Spotify account links to one of our users; a second user connecting it takes it over.
+    session.execute(
+        update(User)
+        .where(User.spotify_user_id == spotify_user_id, User.id != user_id)
+        .values(spotify_user_id=None)
+    )
+    session.execute(update(User).where(User.id == user_id).values(spotify_user_id=spotify_user_id[:128]))
+
+
+def _request_catalog_jobs(
+    session: Session, settings: Settings, user_id: int, artist_ids: list[int], now: datetime
+) -> int:
+    """Catalog syncs for the first few new artists, spaced out; the catalog planner covers the rest."""
+    wanted = session.execute(
+        select(Artist.id).where(Artist.id.in_(artist_ids), Artist.catalog_status == CatalogStatus.NEVER)
+    ).scalars()
+    count = 0
+    for i, artist_id in enumerate(list(wanted)[: settings.spotify_import_max_jobs]):
+        jobs.request(
+            session,
+            catalog.KIND,
+            catalog.job_key(artist_id),
+            requested_by=f"user:{user_id}",
+            artist_id=artist_id,
+            run_after=now + timedelta(seconds=i * settings.spotify_import_job_spacing_seconds),
+            now=now,
+        )
+        count += 1
+    return count
+
+
+async def import_artists(
+    settings: Settings,
+    cipher: TokenCipher,
+    user_id: int,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    throttle: bool = True,
+) -> ImportResult:
+    """Fetch and save the user's followed and top artists (rate-limited per user)."""
+    redis = app_redis(settings)
+    try:
+        if throttle:
+            await claim_import_slot(settings, redis, user_id)
+        spotify_id, followed, top = await fetch_user_artists(
+            settings, cipher, user_id, transport=transport, redis=redis
+        )
+    finally:
+        await redis.aclose()
+    return await in_db(save_import, settings, user_id, spotify_id, followed, top)
+
+
+# -- what the account page shows ---------------------------------------------------------------
+
+
+def spotify_status(
+    session: Session, cipher_or_error: TokenCipher | EncryptionUnavailable, user_id: int
+) -> SpotifyStatus:
+    """Connection state and imported artists for the account page (no token ever leaves here)."""
+    if isinstance(cipher_or_error, EncryptionUnavailable):
+        return SpotifyStatus(available=False, message=str(cipher_or_error))
+    row = session.execute(
+        select(OAuthToken.refresh_token_enc, OAuthToken.expires_at).where(
+            OAuthToken.user_id == user_id, OAuthToken.provider == PROVIDER
+        )
+    ).one_or_none()
+    rows = session.execute(
+        select(Artist.name, Artist.slug, Artist.image_url, UserSpotifyArtist.source)
+        .join(Artist, Artist.id == UserSpotifyArtist.artist_id)
+        .where(UserSpotifyArtist.user_id == user_id)
+        .order_by(UserSpotifyArtist.source, UserSpotifyArtist.rank)
+    ).all()
+    artists = [ImportedArtist(*r) for r in rows]
+    if row is None:
+        return SpotifyStatus(available=True, artists=artists)
+    expired = row.expires_at is not None and row.expires_at <= utcnow()
+    reconnect = row.refresh_token_enc is None and expired
+    return SpotifyStatus(True, RECONNECT if reconnect else "", True, reconnect, artists)
