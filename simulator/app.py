@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from setlist_app.providers.factory import SIMULATOR_CREDENTIALS
-from simulator import control, musicbrainz, setlistfm, spotify, ticketmaster
+from simulator import control, musicbrainz, setlistfm, spotify, spotify_user, ticketmaster
 from simulator.catalog import DATA_DIR, Catalog
 
 
@@ -53,15 +53,16 @@ def create_app(
     tm_deep_limit: int = 1000,
 ) -> Starlette:
     """Build the simulator over `catalog` (default: the bundled demo data in `data_dir`)."""
-    v1 = spotify.api_routes()
+    v1 = [*spotify.api_routes(), *spotify_user.me_routes]
     routes: list[BaseRoute] = [
         Route("/__hits", control.hits),
         Route("/__reset", control.reset, methods=["POST"]),
         Route("/__faults", control.faults, methods=["POST"]),
         Route("/__spotify/expire-tokens", _expire_tokens, methods=["POST"]),
         Route("/__health", _health),
+        *spotify_user.control_routes,
         Mount("/spotify", routes=[Mount("/v1", routes=v1)]),
-        Mount("/spotify-accounts", routes=spotify.accounts_routes),
+        Mount("/spotify-accounts", routes=[*spotify_user.accounts_routes, *spotify.accounts_routes]),
         Mount("/spotify-images", routes=spotify.image_routes),
         Mount("/ticketmaster", routes=ticketmaster.routes),
         Mount("/setlistfm", routes=setlistfm.routes),
