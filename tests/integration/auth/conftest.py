@@ -1,0 +1,83 @@
+"""Fixtures for the auth tests: the app's Starlette layer (no Reflex) against the simulator's issuer."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+import redis
+from sqlalchemy.engine import Engine
+
+from setlist_app.api.app import build_api
+from setlist_app.auth import sessions
+from setlist_app.auth.cookies import SESSION_COOKIE
+from setlist_app.settings import get_settings
+from tests.fixtures.simulator import SimulatorServer
+
+APP = "http://testserver"
+ENV = {"ADMIN_EMAILS": "ada@setlist.test,ada2@setlist.test"}
+
+
+@pytest.fixture
+def auth_env(simulator: SimulatorServer, engine: Engine, redis_url: str) -> Iterator[SimulatorServer]:
+    """Settings pointing at the session's simulator; sessions, caches and flow state reset."""
+    saved = {k: os.environ.get(k) for k in (*ENV, "SIMULATOR_URL")}
+    os.environ.update(ENV, SIMULATOR_URL=simulator.url)
+    get_settings.cache_clear()
+    sessions.clear_cache()
+    redis.Redis.from_url(redis_url).flushdb()
+    yield simulator
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
+    sessions.clear_cache()
+
+
+@pytest.fixture
+async def client(auth_env: SimulatorServer) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser-like client of the app's HTTP layer (cookies kept, redirects not followed)."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url=APP) as c:
+        yield c
+
+
+async def start_login(client: httpx.AsyncClient, hint: str | None = "sam@setlist.test", next_path: str = "/") -> str:
+    """GET /auth/login; returns the issuer's authorize URL the browser is sent to."""
+    params = {"next": next_path, **({"login_hint": hint} if hint else {})}
+    response = await client.get("/auth/login", params=params)
+    assert response.status_code == 302, response.text
+    return response.headers["location"]
+
+
+async def approve(authorize_url: str, **extra: str) -> str:
+    """Let the simulator approve; returns our callback URL (path + query) it redirects back to."""
+    async with httpx.AsyncClient() as idp:
+        response = await idp.get(authorize_url, params=extra or None)
+    assert response.status_code == 302, response.text
+    location = response.headers["location"]
+    assert location.startswith(APP), location
+    return location[len(APP) :]
+
+
+async def sign_in(client: httpx.AsyncClient, hint: str = "sam@setlist.test") -> httpx.Response:
+    """The whole OIDC round trip; returns the callback's response."""
+    callback = await approve(await start_login(client, hint))
+    return await client.get(callback)
+
+
+def query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+def session_cookie(response: httpx.Response) -> str | None:
+    for header in response.headers.get_list("set-cookie"):
+        match = re.match(rf"{SESSION_COOKIE}=([^;]*)", header)
+        if match:
+            return match.group(1).strip('"') or None
+    return None
