@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from setlist_app.models.base import created_at_field, json_field, utcnow
+from setlist_app.models.base import created_at_field, json_field, trigram_index, utcnow
 
 
 class CatalogStatus(StrEnum):
@@ -36,6 +36,7 @@ class ImportStatus(StrEnum):
 
 class Artist(SQLModel, table=True):
     __tablename__ = "artists"
+    __table_args__ = (trigram_index("ix_artists_name_trgm", "normalized_name"),)
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=200, unique=True, index=True)
@@ -66,6 +67,7 @@ class Artist(SQLModel, table=True):
 
 class Venue(SQLModel, table=True):
     __tablename__ = "venues"
+    __table_args__ = (trigram_index("ix_venues_name_trgm", "name"), trigram_index("ix_venues_city_trgm", "city"))
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=200, unique=True, index=True)
@@ -89,6 +91,7 @@ class Show(SQLModel, table=True):
         Index("ix_shows_artist_starts_at", "artist_id", "starts_at"),
         # Second de-duplication key after the provider id (DESIGN.md §6 discovery).
         UniqueConstraint("artist_id", "venue_id", "local_date", name="uq_shows_artist_venue_date"),
+        Index("ix_shows_venue_starts_at", "venue_id", "starts_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -115,6 +118,7 @@ class Show(SQLModel, table=True):
 
 class Song(SQLModel, table=True):
     __tablename__ = "songs"
+    __table_args__ = (trigram_index("ix_songs_title_trgm", "normalized_title"),)
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=500)

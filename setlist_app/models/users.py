@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import LargeBinary, UniqueConstraint
+from sqlalchemy import Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from setlist_app.models.base import created_at_field
@@ -19,6 +19,8 @@ class Role(StrEnum):
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
+    # Leaderboard rank = 1 + users with more correct votes: an index range count, never a full scan.
+    __table_args__ = (Index("ix_users_correct_votes", "correct_votes"),)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str | None = Field(default=None, max_length=320, unique=True)

@@ -102,6 +102,7 @@ class ActualSetlistSong(SQLModel, table=True):
 
 class Follow(SQLModel, table=True):
     __tablename__ = "follows"
+    __table_args__ = (Index("ix_follows_artist_id", "artist_id"),)
 
     user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
     artist_id: int = Field(foreign_key="artists.id", primary_key=True, ondelete="CASCADE")
