@@ -67,7 +67,10 @@ class Artist(SQLModel, table=True):
 
 class Venue(SQLModel, table=True):
     __tablename__ = "venues"
-    __table_args__ = (trigram_index("ix_venues_name_trgm", "name"), trigram_index("ix_venues_city_trgm", "city"))
+    __table_args__ = (
+        trigram_index("ix_venues_name_trgm", "name"),
+        trigram_index("ix_venues_city_trgm", "city"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=200, unique=True, index=True)
