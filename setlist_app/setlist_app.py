@@ -5,7 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from setlist_app.api.app import build_api
-from setlist_app.pages import catalog, show
+from setlist_app.live.pusher import live_pusher
+from setlist_app.pages import account, catalog, show
+from setlist_app.state.account import AccountState
+from setlist_app.state.admin_base import AdminHomeState
 from setlist_app.state.catalog import ArtistsListState, ArtistState, HomeState, ShowsListState
 from setlist_app.state.show import ShowState
 
@@ -16,4 +19,7 @@ app.add_page(catalog.artists, route="/artists", title="Artists · Setlist", on_l
 app.add_page(catalog.artist, route="/artists/[slug]", title="Artist · Setlist", on_load=ArtistState.load)
 app.add_page(catalog.shows, route="/shows", title="Shows · Setlist", on_load=ShowsListState.load)
 app.add_page(show.show, route="/shows/[slug]", title="Show · Setlist", on_load=ShowState.load)
+app.add_page(account.account, route="/account", title="Your account · Setlist", on_load=AccountState.load)
+app.add_page(account.admin, route="/admin", title="Admin · Setlist", on_load=AdminHomeState.load)
 app.add_page(catalog.page_not_found, route="404", title="Not found · Setlist")
+app.register_lifespan_task(live_pusher)  # live vote fan-out: one pusher per backend worker

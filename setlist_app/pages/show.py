@@ -1,4 +1,4 @@
-"""The show page: header, and the community prediction (the heart of the app)."""
+"""The show page: header with the live viewer count, and the live community prediction."""
 
 from __future__ import annotations
 
@@ -6,34 +6,22 @@ import reflex as rx
 
 from setlist_app.components.cards import artwork, empty_state, not_found, section, status_badge
 from setlist_app.components.layout import page_shell
+from setlist_app.components.voting import (
+    allowance_note,
+    closed_note,
+    prediction_list,
+    sign_in_prompt,
+    song_picker,
+    viewer_badge,
+)
 from setlist_app.pages.catalog import loaded
-from setlist_app.services.catalog_views import PredictionRow
-from setlist_app.state.show import ShowState
+from setlist_app.state.show import ShowLive, ShowState
 
 
-def _prediction_row(row: PredictionRow) -> rx.Component:
-    return rx.card(
-        rx.hstack(
-            rx.text(row.rank, weight="bold", size="4", color=rx.color("gray", 9), min_width="2em"),
-            rx.vstack(
-                rx.text(row.title, weight="bold"),
-                rx.text(row.album, size="1", color=rx.color("gray", 10)),
-                spacing="0",
-                min_width="0",
-            ),
-            rx.spacer(),
-            rx.hstack(rx.icon("thumbs-up", size=16), rx.text(row.vote_count, weight="bold"), spacing="1"),
-            align="center",
-            width="100%",
-        ),
-        width="100%",
-    )
-
-
-def show() -> rx.Component:
+def _header() -> rx.Component:
     page = ShowState.page
     card = page.show
-    header = rx.hstack(
+    return rx.hstack(
         artwork(card.image_url, card.gradient, card.initials, "120px"),
         rx.vstack(
             rx.link(card.artist_name, href="/artists/" + card.artist_slug, size="3", weight="medium"),
@@ -50,7 +38,10 @@ def show() -> rx.Component:
                         is_external=True,
                     ),
                 ),
+                viewer_badge(),
                 spacing="2",
+                align="center",
+                wrap="wrap",
             ),
             spacing="1",
         ),
@@ -58,21 +49,50 @@ def show() -> rx.Component:
         spacing="5",
         wrap="wrap",
     )
-    prediction = section(
+
+
+def _prediction() -> rx.Component:
+    page = ShowState.page
+    return section(
         "Fan prediction",
+        rx.hstack(
+            rx.text(
+                ShowLive.total,
+                rx.cond(ShowLive.total == 1, " vote so far", " votes so far"),
+                size="2",
+                color=rx.color("gray", 11),
+                class_name="total-votes",
+            ),
+            rx.spacer(),
+            rx.cond(ShowState.voting_open, song_picker()),
+            align="center",
+            width="100%",
+        ),
+        closed_note(),
+        allowance_note(),
         rx.cond(
-            page.prediction.length() > 0,  # type: ignore[attr-defined]
-            rx.vstack(rx.foreach(page.prediction, _prediction_row), spacing="2", width="100%"),
+            ShowLive.songs.length() > 0,  # type: ignore[attr-defined]
+            prediction_list(),
             empty_state(
                 "list-music",
                 rx.cond(
                     page.prediction_status == "waiting_catalog",
                     "The prediction opens once we have imported this artist's songs.",
-                    "No songs in the prediction yet.",
+                    "No songs in the prediction yet. Add the first one!",
                 ),
             ),
         ),
-        subtitle="Songs fans expect to hear, ranked by votes.",
+        sign_in_prompt(),
+        subtitle="Songs fans expect to hear, ranked by votes. Counts update live.",
     )
-    body = rx.cond(ShowState.not_found, not_found("show"), rx.vstack(header, prediction, width="100%"))
-    return page_shell(loaded(ShowState, body))
+
+
+def show() -> rx.Component:
+    body = rx.cond(
+        ShowState.not_found,
+        not_found("show"),
+        rx.vstack(_header(), _prediction(), width="100%"),
+    )
+    # Leaving the page (client-side navigation) leaves the show's live room; a closed tab's socket
+    # is dropped from it by socket.io.
+    return rx.box(page_shell(loaded(ShowState, body)), on_unmount=ShowState.leave)

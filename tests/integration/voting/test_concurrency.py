@@ -65,7 +65,7 @@ def test_fifty_voters_hammering_twenty_songs(engine: Engine, session: Session) -
     def voter(user: Viewer) -> int:
         rng = random.Random(user.user_id)
         changed = 0
-        for _ in range(30):
+        for _ in range(20):
             ps, want = rng.choice(songs), rng.random() < 0.6
             r = _in_tx(engine, lambda s, ps=ps, want=want: voting.set_vote(s, user, ps, want))
             changed += int(r.changed)

@@ -1,0 +1,296 @@
+"""The per-backend-worker live pusher (DESIGN.md §5); the only non-UI module touching Reflex's sockets.
+
+Each backend worker runs one `LiveHub` as a lifespan task. It subscribes to the publisher's channel,
+coalesces the shows that changed, and at most once per tick (leading edge: an idle show is pushed at
+once) reads fresh counts for all of them in one query, then sends ONE prepared delta per show to a
+socket.io room holding that worker's viewers of the show. Cost follows the tick rate and the number
+of watched shows, not the vote rate or (beyond the socket writes) the number of viewers.
+
+Viewers join a room from the show page's load event and leave it on unmount; socket.io drops a
+disconnected socket from its rooms itself, and rooms are the only registry, so nothing can leak.
+The pushed values live in `ShowLive`, a substate whose vars are uncached computed vars over
+`hub.snapshot(...)`, so reloads and other events always recompute them from the same snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from setlist_app.db import get_engine
+from setlist_app.live import publisher
+from setlist_app.live.snapshot import ShowCounts, ranks, read_counts
+from setlist_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+ROOM_PREFIX = "show:"
+FIELD_MARKER = "_rx_state_"  # Reflex's suffix for state var names in deltas (reflex_base.constants)
+
+
+@dataclass
+class LiveSnapshot:
+    """What every viewer of one show sees; `seq` counts the commits it includes."""
+
+    show_id: int
+    seq: int = 0
+    total: int = 0
+    viewers: int = 0
+    songs: list[dict[str, Any]] = field(default_factory=list)
+    votes: dict[str, int] = field(default_factory=dict)
+    ranks: dict[str, int] = field(default_factory=dict)
+
+    def fields(self, with_songs: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "seq": self.seq,
+            "total": self.total,
+            "viewers": self.viewers,
+            "votes": self.votes,
+            "ranks": self.ranks,
+        }
+        if with_songs:
+            out["songs"] = self.songs
+        return out
+
+
+def build_snapshot(counts: ShowCounts, seq: int, viewers: int) -> LiveSnapshot:
+    return LiveSnapshot(
+        show_id=counts.show_id,
+        seq=seq,
+        total=counts.total,
+        viewers=viewers,
+        songs=[
+            {
+                "id": s.prediction_song_id,
+                "song_id": s.song_id,
+                "title": s.title,
+                "album": s.album,
+                "source": s.source,
+            }
+            for s in counts.songs
+        ],
+        votes={str(s.prediction_song_id): s.votes for s in counts.songs},
+        ranks={str(k): v for k, v in ranks(counts.songs).items()},
+    )
+
+
+def _read_counts_sync(show_ids: list[int]) -> dict[int, ShowCounts]:
+    with Session(get_engine()) as session:
+        return read_counts(session, show_ids)
+
+
+def room(show_id: int) -> str:
+    return f"{ROOM_PREFIX}{show_id}"
+
+
+class LiveHub:
+    """One per backend worker process (module singleton `hub`)."""
+
+    def __init__(self) -> None:
+        self.instance = uuid.uuid4().hex[:12]
+        self.snapshots: dict[int, LiveSnapshot] = {}
+        self.stats: dict[str, float] = {"flushes": 0, "pushes": 0, "read_ms": 0.0, "emit_ms": 0.0}
+        self._ns: Any = None  # Reflex's EventNamespace, set by `run`
+        self._state_name = ""
+        self._redis: Any = None
+        self._dirty: set[int] = set()
+        self._wake = asyncio.Event()
+        self._written: dict[int, int] = {}  # show -> local viewer count last written to Redis
+
+    # -- read by the UI -------------------------------------------------------------------------
+    def snapshot(self, show_id: int) -> LiveSnapshot | None:
+        return self.snapshots.get(show_id)
+
+    @property
+    def running(self) -> bool:
+        return self._ns is not None
+
+    # -- viewers --------------------------------------------------------------------------------
+    async def join(self, sid: str, show_id: int) -> None:
+        """Put a socket in the show's room (leaving any other show) and make sure a snapshot exists."""
+        if self._ns is None or not sid:
+            return
+        target = room(show_id)
+        for name in list(self._ns.rooms(sid)):
+            if isinstance(name, str) and name.startswith(ROOM_PREFIX) and name != target:
+                await self._ns.leave_room(sid, name)
+                self.mark_dirty(int(name.removeprefix(ROOM_PREFIX)))
+        await self._ns.enter_room(sid, target)
+        if show_id not in self.snapshots:
+            await self._refresh([show_id], emit=False)
+        self.mark_dirty(show_id)  # the viewer count changed
+
+    async def leave(self, sid: str) -> None:
+        if self._ns is None or not sid:
+            return
+        for name in list(self._ns.rooms(sid)):
+            if isinstance(name, str) and name.startswith(ROOM_PREFIX):
+                await self._ns.leave_room(sid, name)
+                self.mark_dirty(int(name.removeprefix(ROOM_PREFIX)))
+
+    def local_viewers(self) -> dict[int, int]:
+        """show id -> sockets of this worker in its room (socket.io's rooms are the registry)."""
+        if self._ns is None:
+            return {}
+        rooms = self._ns.server.manager.rooms.get(self._ns.namespace, {})
+        return {
+            int(name.removeprefix(ROOM_PREFIX)): len(members)
+            for name, members in list(rooms.items())
+            if isinstance(name, str) and name.startswith(ROOM_PREFIX) and members
+        }
+
+    def mark_dirty(self, show_id: int) -> None:
+        self._dirty.add(show_id)
+        self._wake.set()
+
+    # -- the loop -------------------------------------------------------------------------------
+    async def run(self, app: Any, state_name: str) -> None:
+        """Lifespan task body: subscriber, periodic resync and the flusher until cancelled."""
+        self._ns, self._state_name = app.event_namespace, state_name
+        self._redis = publisher.app_redis()
+        tasks = [asyncio.create_task(self._subscribe()), asyncio.create_task(self._resync())]
+        try:
+            await self._flusher()
+        finally:
+            for task in tasks:
+                task.cancel()
+            with contextlib.suppress(Exception):
+                await self._write_viewers({show: 0 for show in self._written})
+            with contextlib.suppress(Exception):
+                await self._redis.aclose()
+            self._ns = None
+
+    async def _subscribe(self) -> None:
+        while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(publisher.channel())
+                for show_id in self.local_viewers():  # anything missed while (re)connecting
+                    self.mark_dirty(show_id)
+                async for message in pubsub.listen():
+                    with contextlib.suppress(ValueError, TypeError):
+                        self.mark_dirty(int(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("live pusher: subscription lost; reconnecting", exc_info=True)
+                await asyncio.sleep(1)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    async def _resync(self) -> None:
+        """Self-healing: re-read watched shows and refresh this worker's viewer counts now and then."""
+        interval = get_settings().live_resync_seconds
+        while True:
+            await asyncio.sleep(interval)
+            local = self.local_viewers()
+            try:
+                if local:  # heartbeat for the TTL; changed counts are announced by the flusher
+                    await self._write_viewers(local, announce=False)
+            except Exception:
+                log.warning("live pusher: viewer heartbeat failed", exc_info=True)
+            for show_id in local:  # pushed only if it differs from what viewers already hold
+                self.mark_dirty(show_id)
+
+    async def _flusher(self) -> None:
+        tick = get_settings().live_tick_ms / 1000
+        last = 0.0
+        while True:
+            await self._wake.wait()
+            if (delay := last + tick - time.monotonic()) > 0:
+                await asyncio.sleep(delay)  # coalesce: at most one round per tick
+            self._wake.clear()
+            dirty, self._dirty = self._dirty, set()
+            last = time.monotonic()
+            try:
+                await self._flush(dirty)
+            except Exception:
+                log.exception("live pusher: flush failed; retrying")
+                self._dirty |= dirty
+                await asyncio.sleep(1)
+                self._wake.set()
+
+    async def _flush(self, dirty: set[int]) -> None:
+        local = self.local_viewers()
+        changed = {s: n for s, n in local.items() if self._written.get(s) != n}
+        changed.update({s: 0 for s in self._written if s not in local})
+        if changed:
+            await self._write_viewers(changed)
+        for show_id in [s for s in self.snapshots if s not in local]:
+            del self.snapshots[show_id]  # nobody here watches it any more
+        targets = sorted((dirty | changed.keys()) & local.keys())
+        if targets:
+            await self._refresh(targets, emit=True)
+
+    async def _write_viewers(self, counts: dict[int, int], *, announce: bool = True) -> None:
+        """Record this worker's viewers per show and tell the other workers to re-read."""
+        ttl = get_settings().live_viewer_ttl_seconds
+        now_ms = int(time.time() * 1000)
+        pipe = self._redis.pipeline(transaction=False)
+        for show_id, n in counts.items():
+            key = publisher.viewers_key(show_id)
+            if n:
+                pipe.hset(key, self.instance, f"{n}:{now_ms}")
+                pipe.pexpire(key, int(ttl * 1000))
+            else:
+                pipe.hdel(key, self.instance)
+            if announce:
+                pipe.publish(publisher.channel(), str(show_id))
+        await pipe.execute()
+        for show_id, n in counts.items():
+            if n:
+                self._written[show_id] = n
+            else:
+                self._written.pop(show_id, None)
+
+    async def _refresh(self, show_ids: list[int], *, emit: bool) -> None:
+        started = time.perf_counter()
+        # The sequence numbers first, then the database: a snapshot includes every commit it counts.
+        pipe = self._redis.pipeline(transaction=False)
+        for show_id in show_ids:
+            pipe.get(publisher.seq_key(show_id))
+            pipe.hgetall(publisher.viewers_key(show_id))
+        replies = await pipe.execute()
+        counts = await asyncio.to_thread(_read_counts_sync, show_ids)
+        read_done = time.perf_counter()
+        ttl_ms = get_settings().live_viewer_ttl_seconds * 1000
+        now_ms = time.time() * 1000
+        for i, show_id in enumerate(show_ids):
+            seq = int(replies[2 * i] or 0)
+            viewers = 0
+            for value in replies[2 * i + 1].values():
+                n, _, at = value.decode().partition(":")
+                if now_ms - float(at or 0) < ttl_ms:
+                    viewers += int(n)
+            snap = build_snapshot(counts[show_id], seq, viewers)
+            previous = self.snapshots.get(show_id)
+            if previous is not None and previous.seq > snap.seq:
+                continue  # a concurrent, newer read already landed
+            self.snapshots[show_id] = snap
+            if emit and (previous is None or previous.fields(True) != snap.fields(True)):
+                with_songs = previous is None or previous.songs != snap.songs
+                delta = {k + FIELD_MARKER: v for k, v in snap.fields(with_songs).items()}
+                await self._ns.emit(
+                    "event", {"delta": {self._state_name: delta}, "events": []}, room=room(show_id)
+                )
+                self.stats["pushes"] += 1
+        self.stats["flushes"] += 1
+        self.stats["read_ms"] += (read_done - started) * 1000
+        self.stats["emit_ms"] += (time.perf_counter() - read_done) * 1000
+
+
+hub = LiveHub()
+
+
+async def live_pusher(app: Any) -> None:
+    """Lifespan task registered in `setlist_app.py`: one hub per backend worker process."""
+    from setlist_app.state.show import ShowLive  # the UI substate the deltas address
+
+    await hub.run(app, ShowLive.get_full_name())
