@@ -190,76 +190,12 @@ def open_count(session: Session) -> int:
 # -- per-artist catalog breaker ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CatalogBreaker:
-    failures: int
-    backoff_until: datetime | None
-
-
 def _artist_at(value: datetime) -> Any:
     return bindparam("t", value, type_=_A.c.catalog_backoff_until.type, unique=True)
 
 
-def record_catalog_failure(
-    session: Session,
-    artist_id: int,
-    now: datetime,
-    *,
-    values: dict[str, Any] | None = None,
-    commit: bool = True,
-) -> CatalogBreaker | None:
-    """Count a failed catalog sync; the 3rd consecutive one starts a 72 h backoff.
-
-    `values` are extra artist columns set in the same UPDATE (e.g. catalog_status). None if no artist.
-    """
-    failures = _A.c.catalog_failures + 1
-    row = session.execute(
-        update(_A)
-        .where(_A.c.id == artist_id)
-        .values(
-            catalog_failures=failures,
-            catalog_backoff_until=case(
-                (failures >= CATALOG_FAILURE_LIMIT, _artist_at(now + CATALOG_BACKOFF)),
-                else_=_A.c.catalog_backoff_until,
-            ),
-            version=_A.c.version + 1,
-            updated_at=_artist_at(now),
-            **(values or {}),
-        )
-        .returning(_A.c.catalog_failures, _A.c.catalog_backoff_until)
-    ).first()
-    _done(session, commit)
-    return CatalogBreaker(row[0], row[1]) if row else None
-
-
-def record_catalog_success(
-    session: Session,
-    artist_id: int,
-    now: datetime,
-    *,
-    values: dict[str, Any] | None = None,
-    commit: bool = True,
-) -> None:
-    """A catalog sync worked: clear the failure count and any backoff."""
-    session.execute(
-        update(_A)
-        .where(_A.c.id == artist_id)
-        .values(
-            catalog_failures=0,
-            catalog_backoff_until=None,
-            version=_A.c.version + 1,
-            updated_at=_artist_at(now),
-            **(values or {}),
-        )
-    )
-    _done(session, commit)
-
-
-def catalog_backoff_active(artist: Artist, now: datetime) -> bool:
-    """Is this artist's catalog sync in backoff at `now`?"""
-    return artist.catalog_backoff_until is not None and artist.catalog_backoff_until > now
-
-
+# Failures and backoff are written by setlist_app.sync.catalog through sync.artist_writes (the one
+# path for artist updates); this module only supplies the limits and the planner's SQL filter.
 def catalog_sync_allowed(now: datetime) -> ColumnElement[bool]:
     """SQL filter for planners: artists whose catalog breaker is not in backoff."""
     return or_(Artist.catalog_backoff_until.is_(None), Artist.catalog_backoff_until <= _artist_at(now))
