@@ -47,7 +47,9 @@ async def client(auth_env: SimulatorServer) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-async def start_login(client: httpx.AsyncClient, hint: str | None = "sam@setlist.test", next_path: str = "/") -> str:
+async def start_login(
+    client: httpx.AsyncClient, hint: str | None = "sam@setlist.test", next_path: str = "/"
+) -> str:
     """GET /auth/login; returns the issuer's authorize URL the browser is sent to."""
     params = {"next": next_path, **({"login_hint": hint} if hint else {})}
     response = await client.get("/auth/login", params=params)
@@ -55,10 +57,10 @@ async def start_login(client: httpx.AsyncClient, hint: str | None = "sam@setlist
     return response.headers["location"]
 
 
-async def approve(authorize_url: str, **extra: str) -> str:
+async def approve(authorize_url: str) -> str:
     """Let the simulator approve; returns our callback URL (path + query) it redirects back to."""
     async with httpx.AsyncClient() as idp:
-        response = await idp.get(authorize_url, params=extra or None)
+        response = await idp.get(authorize_url)
     assert response.status_code == 302, response.text
     location = response.headers["location"]
     assert location.startswith(APP), location

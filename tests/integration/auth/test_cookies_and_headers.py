@@ -78,7 +78,9 @@ async def test_every_admin_route_rejects_anonymous_and_non_admin_callers(client:
         assert (await client.request(method, path)).status_code == 401, path
     await sign_in(client, "sam@setlist.test")
     for method, path in routes:
-        assert (await client.request(method, path, headers={"origin": "http://testserver"})).status_code == 403
+        assert (
+            await client.request(method, path, headers={"origin": "http://testserver"})
+        ).status_code == 403
     client.cookies.clear()
     await sign_in(client, "ada@setlist.test")
     for method, path in routes:

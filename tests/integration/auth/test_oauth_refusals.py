@@ -24,7 +24,9 @@ async def test_bad_state_is_refused(client: httpx.AsyncClient, session: Session)
     _refused(await client.get("/auth/callback", params={"code": code, "state": "forged"}), session)
 
 
-async def test_callback_without_the_starting_browser_is_refused(client: httpx.AsyncClient, session: Session) -> None:
+async def test_callback_without_the_starting_browser_is_refused(
+    client: httpx.AsyncClient, session: Session
+) -> None:
     callback = await approve(await start_login(client))
     client.cookies.clear()  # another browser (login CSRF): no flow cookie
     _refused(await client.get(callback), session)

@@ -1,0 +1,195 @@
+"""Spotify connect against the simulator: PKCE flow, encrypted tokens, import as follows, refresh."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from itertools import pairwise
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from setlist_app.api.app import build_api
+from setlist_app.auth import spotify_connect
+from setlist_app.auth.crypto import cipher_from_settings, new_key_spec
+from setlist_app.models.base import utcnow
+from setlist_app.models.catalog import Artist
+from setlist_app.models.sync import SyncJob
+from setlist_app.models.users import OAuthToken, User, UserSpotifyArtist
+from setlist_app.models.voting import Activity, Follow
+from setlist_app.settings import get_settings
+from simulator.catalog import Catalog
+from tests.fixtures.simulator import SimulatorServer
+from tests.integration.auth.conftest import APP, query, sign_in
+
+ORIGIN = {"origin": APP}
+
+
+async def _connect(client: httpx.AsyncClient, user: str = "sim-listener-1") -> httpx.Response:
+    start = await client.get("/auth/spotify/connect")
+    assert start.status_code == 302, start.text
+    authorize = start.headers["location"]
+    params = query(authorize)
+    assert params["code_challenge_method"] == "S256" and params["code_challenge"]
+    assert set(params["scope"].split()) == {"user-top-read", "user-follow-read"}
+    async with httpx.AsyncClient() as spotify:
+        back = await spotify.get(f"{authorize}&user={user}")
+    assert back.status_code == 302, (back.status_code, back.text[:300], params)
+    assert back.headers["location"].startswith(f"{APP}/auth/spotify/callback")
+    return await client.get(back.headers["location"][len(APP) :])
+
+
+@pytest.fixture
+def catalog(session: Session) -> None:
+    """The simulator's first artists, already with catalogs (the import must not re-sync them)."""
+    for a in Catalog.load().artists[:8]:
+        session.add(
+            Artist(
+                slug=a.slug,
+                name=a.name,
+                normalized_name=a.name.lower(),
+                spotify_id=a.spotify_id,
+                catalog_status="ok",
+            )
+        )
+    session.commit()
+
+
+async def test_connect_imports_followed_and_top_artists(
+    client: httpx.AsyncClient, session: Session, catalog: None
+) -> None:
+    await sign_in(client)
+    response = await _connect(client)
+    assert response.headers["location"] == "/account?spotify=connected"
+    user = session.exec(select(User)).one()
+    assert user.spotify_user_id == "sim-listener-1"
+    token = session.exec(select(OAuthToken)).one()
+    stored = spotify_connect.load_tokens(session, cipher_from_settings(get_settings()), user.id)
+    assert stored is not None and stored.refresh_token
+    # Encrypted at rest: the plaintext appears in neither column.
+    assert stored.access_token.encode() not in token.access_token_enc
+    assert stored.refresh_token.encode() not in token.refresh_token_enc
+    links = session.exec(select(UserSpotifyArtist)).all()
+    assert {link.source for link in links} == {"followed", "top"}
+    newcomer = session.exec(select(Artist).where(Artist.name == "Simulated Newcomer 1")).one()
+    followed = {f.artist_id for f in session.exec(select(Follow)).all()}
+    assert newcomer.id in followed and len(followed) == len({link.artist_id for link in links})
+    assert len(session.exec(select(Activity).where(Activity.kind == "follow")).all()) == len(followed)
+    jobs = session.exec(select(SyncJob)).all()
+    assert [j.artist_id for j in jobs] == [newcomer.id]  # only the artist without a catalog
+    assert jobs[0].requested_by == f"user:{user.id}"
+
+
+async def test_reimport_is_throttled_and_deduplicated(
+    client: httpx.AsyncClient, session: Session, catalog: None
+) -> None:
+    await sign_in(client)
+    await _connect(client)
+    first = await client.post("/auth/spotify/import", headers=ORIGIN)
+    assert first.headers["location"] == "/account?spotify=imported"
+    second = await client.post("/auth/spotify/import", headers=ORIGIN)
+    assert second.headers["location"] == "/account?spotify=throttled"
+    assert len(session.exec(select(SyncJob)).all()) == 1  # the pending job was not duplicated
+    assert (
+        await client.post("/auth/spotify/import", headers={"origin": "https://evil.example"})
+    ).status_code == 403
+
+
+async def test_import_never_bursts_the_job_queue(session: Session, auth_env: SimulatorServer) -> None:
+    from setlist_app.providers.models import SpotifyArtist
+
+    user = User(name="Many")
+    session.add(user)
+    session.commit()
+    many = [SpotifyArtist(id=f"{i:022d}", name=f"Band {i}") for i in range(40)]
+    result = spotify_connect.save_import(session, get_settings(), user.id, "", many, [], utcnow())
+    session.commit()
+    jobs = session.exec(select(SyncJob).order_by(SyncJob.run_after)).all()
+    assert result.new_artists == 40 and len(jobs) == get_settings().spotify_import_max_jobs
+    gaps = {(b.run_after - a.run_after).total_seconds() for a, b in pairwise(jobs)}
+    assert gaps == {float(get_settings().spotify_import_job_spacing_seconds)}
+
+
+async def test_refresh_and_invalid_grant_asks_to_reconnect(
+    client: httpx.AsyncClient, session: Session, auth_env: SimulatorServer, catalog: None
+) -> None:
+    await sign_in(client)
+    await _connect(client)
+    user = session.exec(select(User)).one()
+    settings, cipher = get_settings(), cipher_from_settings(get_settings())
+    old = spotify_connect.load_tokens(session, cipher, user.id)
+    session.exec(select(OAuthToken)).one().expires_at = utcnow() - timedelta(minutes=5)
+    session.commit()
+    fresh = await spotify_connect.access_token(settings, cipher, user.id)
+    assert fresh != old.access_token
+    session.expire_all()
+    kept = spotify_connect.load_tokens(session, cipher, user.id)
+    assert kept.refresh_token == old.refresh_token  # Spotify kept the refresh token
+    # Six months later: the refresh token is rejected.
+    httpx.post(f"{auth_env.url}/__spotify/revoke-refresh-tokens").raise_for_status()
+    httpx.post(f"{auth_env.url}/__spotify/expire-user-tokens").raise_for_status()
+    with pytest.raises(spotify_connect.ReconnectRequired):
+        await spotify_connect.refresh(settings, cipher, user.id)
+    session.expire_all()
+    status = spotify_connect.spotify_status(session, cipher, user.id)
+    assert status.connected and status.needs_reconnect and "reconnect Spotify" in status.message
+    assert (
+        (await client.post("/auth/spotify/import", headers=ORIGIN)).headers["location"].endswith("reconnect")
+    )
+
+
+async def test_disconnect_deletes_the_tokens(
+    client: httpx.AsyncClient, session: Session, catalog: None
+) -> None:
+    await sign_in(client)
+    await _connect(client)
+    follows = len(session.exec(select(Follow)).all())
+    response = await client.post("/auth/spotify/disconnect", headers=ORIGIN)
+    assert response.headers["location"] == "/account?spotify=disconnected"
+    session.expire_all()
+    assert session.exec(select(OAuthToken)).all() == []
+    assert session.exec(select(UserSpotifyArtist)).all() == []
+    assert len(session.exec(select(Follow)).all()) == follows  # follows stay the user's
+    assert session.exec(select(User)).one().spotify_user_id is None
+
+
+async def test_connect_needs_sign_in_and_a_key(
+    client: httpx.AsyncClient, auth_env: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (await client.get("/auth/spotify/connect")).headers["location"] == "/auth/login?next=/account"
+    await sign_in(client)
+    monkeypatch.setenv("ENVIRONMENT", "prod")  # no TOKEN_ENCRYPTION_KEYS and no dev key outside dev/test
+    get_settings.cache_clear()
+    app = httpx.ASGITransport(app=build_api())
+    async with httpx.AsyncClient(transport=app, base_url=APP, cookies=client.cookies) as prod:
+        response = await prod.get("/auth/spotify/connect")
+    assert response.headers["location"] == "/account?spotify=disabled"
+    get_settings.cache_clear()
+
+
+def test_key_rotation_reencrypts_on_use(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = User(name="Rotating")
+    session.add(user)
+    session.commit()
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEYS", new_key_spec("old"))
+    get_settings.cache_clear()
+    old_cipher = cipher_from_settings(get_settings())
+    spotify_connect.store_tokens(session, old_cipher, user.id, {"access_token": "A1", "refresh_token": "R1"})
+    session.commit()
+    monkeypatch.setenv(
+        "TOKEN_ENCRYPTION_KEYS", f"{new_key_spec('new')},{os.environ['TOKEN_ENCRYPTION_KEYS']}"
+    )
+    get_settings.cache_clear()
+    cipher = cipher_from_settings(get_settings())
+    assert not cipher.is_current(session.exec(select(OAuthToken)).one().access_token_enc)
+    tokens = spotify_connect.load_tokens(session, cipher, user.id)  # readable with the old key...
+    assert (tokens.access_token, tokens.refresh_token) == ("A1", "R1")
+    session.commit()
+    session.expire_all()
+    row = session.exec(select(OAuthToken)).one()
+    assert cipher.is_current(row.access_token_enc) and cipher.is_current(
+        row.refresh_token_enc
+    )  # ...re-sealed
+    assert spotify_connect.load_tokens(session, cipher, user.id) == tokens
+    get_settings.cache_clear()
