@@ -115,6 +115,17 @@ class Settings(BaseSettings):
     spotify_import_min_interval_seconds: int = 600
     spotify_import_max_artists: int = 200
 
+    # Operations: logs, metrics, health, the launcher (README "Production").
+    log_level: str = "INFO"  # DEBUG | INFO | WARNING | ERROR
+    log_format: str = "auto"  # auto (JSON when ENVIRONMENT=prod, else text) | json | text
+    metrics_token: str = ""  # bearer token for /metrics; empty = direct localhost requests only (no proxy headers)
+    prometheus_multiproc_dir: str = ""  # shared dir of a host's app+arq processes for metrics; wiped at start
+    ready_requires_worker: bool = True  # /readyz fails while no arq worker heartbeat is fresh
+    ready_migrations_cache_seconds: float = 30.0  # /readyz re-checks the Alembic revision this often
+    ready_check_timeout_seconds: float = 3.0  # each /readyz dependency check gives up after this
+    launcher_backoff_max_seconds: float = 60.0  # crashed children restart after 1 s, doubling up to this
+    launcher_stop_timeout_seconds: float = 15.0  # children get SIGTERM, then SIGKILL after this
+
     @field_validator("admin_emails", mode="before")
     @classmethod
     def _split_emails(cls, value: object) -> object:

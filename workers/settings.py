@@ -18,6 +18,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from setlist_app.db import get_engine
+from setlist_app.observability.logging import configure_logging
 from setlist_app.settings import Settings, get_settings
 from setlist_app.sync import crons, executors, registry  # noqa: F401  (registry fills the registries)
 from setlist_app.sync.context import SyncContext
@@ -46,6 +47,7 @@ def build_context(settings: Settings) -> SyncContext:
 
 async def startup(ctx: dict[str, Any]) -> None:
     """Build the SyncContext (unless a test injected one) and upsert the cron defaults."""
+    configure_logging()
     if "sync" not in ctx:
         ctx["sync"] = build_context(get_settings())
         ctx["owns_sync"] = True

@@ -7,17 +7,24 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from setlist_app.api.auth_routes import auth_routes
+from setlist_app.api.health import health_routes
+from setlist_app.api.metrics_route import metrics_routes
 from setlist_app.api.middleware import AnonymousIdMiddleware
 from setlist_app.api.security import SecurityHeadersMiddleware
+from setlist_app.observability.middleware import RequestMetricsMiddleware
 
 
 def api_routes() -> list[BaseRoute]:
     """Every route of ours; areas add theirs here (auth, health, metrics)."""
-    return [*auth_routes()]
+    return [*auth_routes(), *health_routes(), *metrics_routes()]
 
 
 def build_api() -> Starlette:
     return Starlette(
         routes=api_routes(),
-        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(AnonymousIdMiddleware)],
+        middleware=[
+            Middleware(RequestMetricsMiddleware),
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(AnonymousIdMiddleware),
+        ],
     )

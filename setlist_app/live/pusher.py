@@ -27,6 +27,7 @@ from sqlmodel import Session
 from setlist_app.db import get_engine
 from setlist_app.live import publisher
 from setlist_app.live.snapshot import ShowCounts, ranks, read_counts
+from setlist_app.observability import metrics
 from setlist_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -219,6 +220,7 @@ class LiveHub:
 
     async def _flush(self, dirty: set[int]) -> None:
         local = self.local_viewers()
+        metrics.set_viewers(sum(local.values()))
         changed = {s: n for s, n in local.items() if self._written.get(s) != n}
         changed.update({s: 0 for s in self._written if s not in local})
         if changed:
@@ -281,6 +283,7 @@ class LiveHub:
                     "event", {"delta": {self._state_name: delta}, "events": []}, room=room(show_id)
                 )
                 self.stats["pushes"] += 1
+                metrics.live_pushed(started)
         self.stats["flushes"] += 1
         self.stats["read_ms"] += (read_done - started) * 1000
         self.stats["emit_ms"] += (time.perf_counter() - read_done) * 1000

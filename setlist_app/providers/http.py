@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 
 from setlist_app.models.base import utcnow
+from setlist_app.observability import metrics
 from setlist_app.providers.errors import (
     BadResponse,
     NotFound,
@@ -130,12 +132,17 @@ class ProviderHttp:
 
     async def _send(self, path: str, params: dict[str, Any] | None) -> httpx.Response:
         headers = await self._auth() if self._auth else None
+        started = time.perf_counter()
         try:
-            return await self.client.get(path, params=params, headers=headers)
+            response = await self.client.get(path, params=params, headers=headers)
         except httpx.TimeoutException as exc:
+            metrics.provider_call(self.provider, "timeout", started)
             raise Unavailable(self.provider, f"timeout: {exc!r}") from exc
         except httpx.HTTPError as exc:
+            metrics.provider_call(self.provider, "error", started)
             raise Unavailable(self.provider, f"transport error: {exc!r}") from exc
+        metrics.provider_call(self.provider, response.status_code, started)
+        return response
 
     async def aclose(self) -> None:
         await self.client.aclose()

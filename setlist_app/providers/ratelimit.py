@@ -21,6 +21,7 @@ from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 
+from setlist_app.observability import metrics
 from setlist_app.providers.errors import QuotaExceeded, RateLimited
 
 _SET_MAX = """
@@ -82,9 +83,11 @@ class RateLimiter:
             if wait <= 0:
                 waited = time.monotonic() - started if slept else 0.0
                 await self._count(provider, calls=1, waits=int(slept), wait_seconds=waited)
+                metrics.RATE_LIMIT_WAIT.labels(provider).inc(waited)
                 return waited
             if time.monotonic() - started + wait > budget:
                 await self._count(provider, rejections=1)
+                metrics.RATE_LIMIT_REJECTED.labels(provider).inc()
                 raise RateLimited(provider, wait, "no rate-limit slot within the allowed wait")
             await asyncio.sleep(wait + random.uniform(0, 0.02))
             slept = True
@@ -113,6 +116,7 @@ class RateLimiter:
         ttl_ms = int(max(retry_after, 0.001) * 1000) + 1000
         await self._set_max(keys=[self._key(provider, "pause")], args=[repr(until), ttl_ms])
         await self._count(provider, throttled=1)
+        metrics.PROVIDER_429.labels(provider).inc()
         policy = self.policies[provider]
         if policy.adaptive:
             ttl = int((retry_after + policy.slow_mode_seconds) * 1000)

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from setlist_app.auth.viewer import Viewer
 from setlist_app.live import publisher
 from setlist_app.live.pusher import LiveSnapshot, hub
+from setlist_app.observability import metrics
 from setlist_app.services import catalog_views as views
 from setlist_app.services import voting
 from setlist_app.services.voting_limits import VoteRateLimiter
@@ -235,15 +236,18 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
             await _limiter().check(viewer, ip)
             result, allow = await run_db(_vote_and_allowance, viewer, psid, want, self.page.show_id or None)
             seq = await self._published(result.show_id, result.changed)
+            metrics.vote_accepted()
             self.my_votes = [v for v in self.my_votes if v != psid] + ([psid] if result.voted else [])
             self._confirm(key, result.vote_count, seq)
             self._set_allowance(viewer, allow)
         except voting.VoteRejected as exc:
+            metrics.vote_rejected(exc.code)
             self.my_votes = before_votes
             self._restore(key, before_pending)
             yield self._rejected(exc)
         except Exception:
             log.exception("vote failed")
+            metrics.vote_rejected("error")
             self.my_votes = before_votes
             self._restore(key, before_pending)
             yield rx.toast.error(SAVE_FAILED)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from setlist_app.models.sync import SyncJob
+from setlist_app.observability import logging as obs_logging
+from setlist_app.observability import metrics
 from setlist_app.sync import budget, jobs, status
 from setlist_app.sync.context import SyncContext
 
@@ -57,6 +59,8 @@ async def run_job(
         job = jobs.claim(session, job_id, now, settings.sync_lease_seconds)
     if job is None:
         return RunOutcome(job_id, "not_claimed")
+    started = metrics.job_started(job.kind)
+    obs_logging.bind(job_id=job.id, job_kind=job.kind)  # this job's task (arq runs one per job)
     if ctx.redis is not None:
         await budget.count_job(ctx.redis, now)
 
@@ -78,7 +82,9 @@ async def run_job(
             raise
         except Exception as exc:  # an unexpected error is retried with backoff, then fails
             error, retry = f"{type(exc).__name__}: {exc}", True
-    return _record(ctx, job, result, error, retry=retry)
+    outcome = _record(ctx, job, result, error, retry=retry)
+    metrics.job_finished(job.kind, outcome.status, started)
+    return outcome
 
 
 def _record(

@@ -1,0 +1,105 @@
+"""`/healthz` (liveness: the process answers) and `/readyz` (dependencies: database, Redis, the sync
+worker's heartbeat, migrations at head). JSON bodies; 200 when everything required passes, else 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from setlist_app.db import get_engine
+from setlist_app.live.publisher import app_redis
+from setlist_app.migrations import is_at_head
+from setlist_app.models.base import utcnow
+from setlist_app.settings import get_settings
+
+_cache: dict[str, Any] = {}
+
+
+async def healthz(_: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def _database() -> str:
+    with get_engine().connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return "ok"
+
+
+async def _redis() -> str:
+    if "redis" not in _cache:
+        _cache["redis"] = app_redis()
+    await _cache["redis"].ping()
+    return "ok"
+
+
+def _worker() -> str:
+    with get_engine().connect() as conn:
+        beat = conn.execute(text("SELECT worker_heartbeat_at FROM sync_status WHERE id = 1")).scalar()
+    if beat is None:
+        raise RuntimeError("no sync worker has ever reported")
+    now = utcnow()
+    age = (now - (beat if beat.tzinfo else beat.replace(tzinfo=now.tzinfo))).total_seconds()
+    if age > get_settings().sync_heartbeat_stale_seconds:
+        raise RuntimeError(f"last sync worker heartbeat {age:.0f} s ago")
+    return f"heartbeat {age:.0f} s ago"
+
+
+def _migrations() -> str:
+    """Cached while at head (an upgrade never goes backwards); re-checked after the cache period."""
+    settings = get_settings()
+    checked = _cache.get("migrations_ok_at", -1e9)
+    if time.monotonic() - checked < settings.ready_migrations_cache_seconds:
+        return "at head"
+    if not is_at_head(settings.database_url):
+        raise RuntimeError("database is not at the newest migration: run `alembic upgrade head`")
+    _cache["migrations_ok_at"] = time.monotonic()
+    return "at head"
+
+
+async def _check(fn: Callable[[], Any], timeout: float) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        call = fn() if asyncio.iscoroutinefunction(fn) else asyncio.to_thread(fn)
+        detail = await asyncio.wait_for(call, timeout)
+        ok = True
+    except TimeoutError:
+        ok, detail = False, f"no answer within {timeout:g} s"
+    except Exception as exc:
+        ok, detail = False, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+    return {"ok": ok, "detail": detail, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+CHECKS: dict[str, Callable[[], Awaitable[str] | str]] = {
+    "database": _database,
+    "redis": _redis,
+    "worker": _worker,
+    "migrations": _migrations,
+}
+
+
+async def readyz(_: Request) -> JSONResponse:
+    settings = get_settings()
+    names = list(CHECKS)
+    results = await asyncio.gather(*(_check(CHECKS[n], settings.ready_check_timeout_seconds) for n in names))
+    checks = dict(zip(names, results, strict=True))
+    checks["worker"]["required"] = settings.ready_requires_worker
+    required = [n for n in names if n != "worker" or settings.ready_requires_worker]
+    ready = all(checks[n]["ok"] for n in required)
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+    )
+
+
+def health_routes() -> list[Route]:
+    return [
+        Route("/healthz", healthz, methods=["GET", "HEAD"]),
+        Route("/readyz", readyz, methods=["GET", "HEAD"]),
+    ]

@@ -1,0 +1,113 @@
+"""Gauges read at scrape time from the database and Redis: queue depth, breaker states, budget use.
+
+These are facts about the whole deployment, not about one process, so they are read from the
+shared truth when `/metrics` is scraped instead of being tracked in every process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from setlist_app.models.base import utcnow
+from setlist_app.settings import Settings
+from setlist_app.sync import budget
+
+ARQ_QUEUE_KEY = "arq:queue"  # arq's default queue name
+CIRCUIT_STATES = ("closed", "open", "half_open")
+
+
+class _Families(Collector):
+    def __init__(self, families: list[GaugeMetricFamily]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        return self._families
+
+
+def _gauge(name: str, doc: str, labels: list[str] | None = None) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, doc, labels=labels or [])
+
+
+def _database_families(engine: Engine, now: datetime) -> list[GaugeMetricFamily]:
+    jobs = _gauge("setlist_sync_jobs_active", "Sync jobs waiting or running (the queue)", ["kind", "status"])
+    circuits = _gauge(
+        "setlist_provider_circuit_state", "Provider circuit state (1 = current)", ["provider", "state"]
+    )
+    backoff = _gauge("setlist_artist_catalog_backoff", "Artists whose catalog breaker is in backoff")
+    heartbeat = _gauge("setlist_worker_heartbeat_age_seconds", "Seconds since a worker's last sync tick")
+    paused = _gauge("setlist_sync_planners_paused", "1 when the budget alarm or kill switch pauses planners")
+    with engine.connect() as conn:
+        for kind, status, n in conn.execute(
+            text(
+                "SELECT kind, status, count(*) FROM sync_jobs WHERE status IN ('pending', 'running')"
+                " GROUP BY kind, status"
+            )
+        ):
+            jobs.add_metric([kind, status], n)
+        for provider, state in conn.execute(text("SELECT provider, state FROM provider_circuits")):
+            for candidate in CIRCUIT_STATES:
+                circuits.add_metric([provider, candidate], 1.0 if state == candidate else 0.0)
+        backoff.add_metric(
+            [],
+            conn.execute(
+                text("SELECT count(*) FROM artists WHERE catalog_backoff_until > :now"), {"now": now}
+            ).scalar_one(),
+        )
+        row = conn.execute(
+            text("SELECT worker_heartbeat_at, planners_paused, kill_switch FROM sync_status WHERE id = 1")
+        ).first()
+    if row is not None:
+        beat = row[0]
+        if beat is not None:
+            beat = beat if beat.tzinfo else beat.replace(tzinfo=now.tzinfo)
+            heartbeat.add_metric([], (now - beat).total_seconds())
+        paused.add_metric([], float(bool(row[1] or row[2])))
+    return [jobs, circuits, backoff, heartbeat, paused]
+
+
+async def _redis_families(
+    app: Redis, queue: Redis, settings: Settings, now: datetime
+) -> list[GaugeMetricFamily]:
+    used = await budget.usage(app, now)
+    jobs = _gauge("setlist_budget_jobs", "Sync jobs executed in the window (budget use)", ["window"])
+    jobs.add_metric(["minute"], used.jobs_last_minute)
+    jobs.add_metric(["day"], used.jobs_today)
+    limits = _gauge("setlist_budget_limit", "Configured budget limits", ["budget"])
+    limits.add_metric(["jobs_per_minute_alert"], settings.sync_jobs_per_minute_alert)
+    limits.add_metric(["jobs_per_day"], settings.sync_jobs_per_day_budget)
+    limits.add_metric(["provider_calls_per_day"], settings.sync_provider_calls_per_day_budget)
+    calls = _gauge("setlist_budget_provider_calls_today", "Provider calls counted today", ["provider"])
+    for provider, n in sorted(used.calls_today.items()):
+        calls.add_metric([provider], n)
+    depth = _gauge("setlist_arq_queue_depth", "Jobs waiting in the arq queue (Redis)")
+    depth.add_metric([], await queue.zcard(ARQ_QUEUE_KEY))
+    return [jobs, limits, calls, depth]
+
+
+async def state_registry(engine: Engine, app: Redis, queue: Redis, settings: Settings) -> CollectorRegistry:
+    """A registry with the scrape-time gauges; a source that fails is reported, not fatal."""
+    now = utcnow()
+    errors = _gauge("setlist_scrape_source_up", "1 when a state source answered this scrape", ["source"])
+    families: list[GaugeMetricFamily] = []
+    try:
+        families += await asyncio.wait_for(asyncio.to_thread(_database_families, engine, now), 5)
+        errors.add_metric(["database"], 1)
+    except Exception:
+        errors.add_metric(["database"], 0)
+    try:
+        families += await asyncio.wait_for(_redis_families(app, queue, settings, now), 5)
+        errors.add_metric(["redis"], 1)
+    except Exception:
+        errors.add_metric(["redis"], 0)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Families([*families, errors]))
+    return registry

@@ -1,0 +1,115 @@
+"""/healthz, /readyz and /metrics against the real test Postgres and Redis; hooks feed the metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.testclient import TestClient
+
+from setlist_app.api import health
+from setlist_app.api.health import health_routes
+from setlist_app.api.metrics_route import metrics_routes
+from setlist_app.observability import metrics
+from setlist_app.observability.middleware import RequestMetricsMiddleware
+from setlist_app.settings import get_settings
+
+
+@pytest.fixture
+def client(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    health._cache.clear()
+    app = Starlette(
+        routes=[*health_routes(), *metrics_routes()], middleware=[Middleware(RequestMetricsMiddleware)]
+    )
+    with TestClient(app, client=("127.0.0.1", 50000)) as c:
+        yield c
+    health._cache.clear()
+
+
+def _beat(engine: Engine, age: str | None) -> None:
+    value = "NULL" if age is None else f"now() - interval '{age}'"
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE sync_status SET worker_heartbeat_at = {value} WHERE id = 1"))
+
+
+def test_liveness_and_readiness(client: TestClient, engine: Engine) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    _beat(engine, "5 seconds")
+    ready = client.get("/readyz")
+    assert ready.status_code == 200, ready.json()
+    body = ready.json()
+    assert body["status"] == "ready" and set(body["checks"]) == {"database", "redis", "worker", "migrations"}
+    assert all(c["ok"] for c in body["checks"].values())
+    assert ready.headers["x-request-id"]
+
+    _beat(engine, "1 hour")  # the worker is gone
+    stale = client.get("/readyz")
+    assert stale.status_code == 503
+    assert (
+        stale.json()["checks"]["worker"]["ok"] is False
+        and "heartbeat" in stale.json()["checks"]["worker"]["detail"]
+    )
+
+
+def test_readiness_reports_a_broken_dependency(client: TestClient, engine: Engine, monkeypatch) -> None:
+    _beat(engine, "1 second")
+    monkeypatch.setitem(health.CHECKS, "redis", _refused)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"] == {
+        "ok": False,
+        "detail": "ConnectionError: refused",
+        "ms": response.json()["checks"]["redis"]["ms"],
+    }
+
+
+async def _refused() -> str:
+    raise ConnectionError("refused")
+
+
+def test_metrics_exposition_and_protection(client: TestClient, engine: Engine, monkeypatch) -> None:
+    metrics.vote_accepted()
+    metrics.vote_rejected("anon_vote_limit")
+    started = metrics.job_started("catalog_sync")
+    metrics.job_finished("catalog_sync", "succeeded", started)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO provider_circuits (provider, state, failures, updated_at)"
+                " VALUES ('spotify', 'open', 5, now())"
+            )
+        )
+    body = client.get("/metrics").text
+    for line in [
+        'setlist_votes_total{outcome="accepted",reason=""}',
+        'setlist_votes_total{outcome="rejected",reason="anon_vote_limit"}',
+        'setlist_jobs_finished_total{kind="catalog_sync",outcome="succeeded"}',
+        'setlist_provider_circuit_state{provider="spotify",state="open"} 1.0',
+        'setlist_scrape_source_up{source="database"} 1.0',
+        'setlist_scrape_source_up{source="redis"} 1.0',
+        "setlist_arq_queue_depth",
+        'setlist_budget_jobs{window="day"}',
+        "setlist_http_request_seconds",
+    ]:
+        assert line in body, line
+    # Through a reverse proxy (forwarded headers) or without the token it is refused.
+    assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 403
+    monkeypatch.setenv("METRICS_TOKEN", "scrape-token-123")
+    get_settings.cache_clear()
+    try:
+        assert client.get("/metrics").status_code == 403
+        assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
+        assert client.get("/metrics", headers={"Authorization": "Bearer scrape-token-123"}).status_code == 200
+    finally:
+        monkeypatch.delenv("METRICS_TOKEN")
+        get_settings.cache_clear()
+
+
+def test_remote_client_without_token_is_refused(engine: Engine) -> None:
+    app = Starlette(routes=metrics_routes())
+    with TestClient(app, client=("203.0.113.9", 50000)) as remote:
+        assert remote.get("/metrics").status_code == 403
