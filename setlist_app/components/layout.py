@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from setlist_app.state.account import SessionState
+
 NAV_ITEMS: list[tuple[str, str, str]] = [
     ("Home", "/", "house"),
     ("Artists", "/artists", "mic-vocal"),
     ("Shows", "/shows", "ticket"),
+    ("Trending", "/trending", "flame"),
+    ("Activity", "/activity", "activity"),
 ]
 
 
@@ -22,6 +26,49 @@ def _brand() -> rx.Component:
         href="/",
         underline="none",
         color=rx.color("gray", 12),
+    )
+
+
+def sign_in_url() -> rx.Var:
+    """/auth/login returning to the current page."""
+    return "/auth/login?next=" + rx.State.router.page.raw_path.to(str)
+
+
+def _account_menu() -> rx.Component:
+    """Sign-in button, or the signed-in viewer's avatar with Account / Admin / Sign out."""
+    return rx.cond(
+        SessionState.signed_in,
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button(
+                    rx.avatar(
+                        src=SessionState.avatar_url, fallback=SessionState.initials, size="1", radius="full"
+                    ),
+                    rx.text(
+                        SessionState.display_name, class_name="nav-user-name", max_width="160px", trim="both"
+                    ),
+                    variant="ghost",
+                    aria_label="Account menu",
+                    class_name="account-menu",
+                )
+            ),
+            rx.menu.content(
+                rx.menu.item(rx.link("Account", href="/account", underline="none", width="100%")),
+                rx.cond(
+                    SessionState.is_admin,
+                    rx.menu.item(rx.link("Admin", href="/admin", underline="none", width="100%")),
+                ),
+                rx.menu.separator(),
+                rx.el.form(
+                    rx.el.button("Sign out", type="submit", class_name="sign-out", style={"all": "unset"}),
+                    action="/auth/logout",
+                    method="post",
+                    padding_x="12px",
+                    padding_y="4px",
+                ),
+            ),
+        ),
+        rx.link(rx.button("Sign in", size="2", class_name="nav-sign-in"), href=sign_in_url()),
     )
 
 
@@ -42,6 +89,7 @@ def _top_nav() -> rx.Component:
             ),
             rx.spacer(),
             rx.color_mode.button(variant="ghost", aria_label="Toggle light and dark theme"),
+            _account_menu(),
             align="center",
             width="100%",
             max_width="1100px",
@@ -51,6 +99,7 @@ def _top_nav() -> rx.Component:
             spacing="5",
         ),
         as_="nav",
+        on_mount=SessionState.refresh,
         position="sticky",
         top="0",
         z_index="10",

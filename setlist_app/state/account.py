@@ -1,0 +1,112 @@
+"""Who is signed in (for the navigation) and the account page.
+
+Only the viewer's own profile reaches the browser; tokens, session ids and other users' data
+never enter a public var.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+from sqlmodel import Session
+
+from setlist_app.auth.accounts import AccountSummary, account_summary
+from setlist_app.auth.crypto import EncryptionUnavailable, cipher_from_settings
+from setlist_app.auth.spotify_connect import SpotifyStatus, spotify_status
+from setlist_app.services.formatting import initials
+from setlist_app.settings import get_settings
+from setlist_app.state.db import run_db
+from setlist_app.state.viewer import ViewerMixin
+
+SPOTIFY_FLASH = {
+    "connected": "Spotify connected — your artists are imported and followed.",
+    "imported": "Imported your latest Spotify artists.",
+    "disconnected": "Spotify disconnected. Your tokens were deleted.",
+    "throttled": "You imported a moment ago; try again in a few minutes.",
+    "reconnect": "Your Spotify connection expired — reconnect Spotify.",
+    "import_failed": "Connected, but Spotify didn't answer; try importing again later.",
+    "failed": "Connecting Spotify didn't work. Please try again.",
+    "disabled": "Spotify connect is turned off on this server.",
+}
+
+
+@dataclass
+class ImportedArtistRow:
+    name: str = ""
+    slug: str = ""
+    image_url: str = ""
+    source: str = ""
+
+
+class SessionState(ViewerMixin, rx.State):
+    """The navigation's account menu."""
+
+    signed_in: bool = False
+    display_name: str = ""
+    avatar_url: str = ""
+    is_admin: bool = False
+
+    @rx.event
+    async def refresh(self) -> None:
+        viewer = self._viewer()
+        summary = await run_db(account_summary, viewer.user_id) if viewer.user_id is not None else None
+        self.signed_in = summary is not None
+        self.display_name = summary.name if summary else ""
+        self.avatar_url = summary.avatar_url if summary else ""
+        self.is_admin = viewer.is_admin
+
+    @rx.var
+    def initials(self) -> str:
+        return initials(self.display_name) if self.display_name else "?"
+
+
+def _account(session: Session, user_id: int) -> tuple[AccountSummary | None, SpotifyStatus]:
+    try:
+        cipher: object = cipher_from_settings(get_settings())
+    except EncryptionUnavailable as exc:
+        cipher = exc
+    return account_summary(session, user_id), spotify_status(session, cipher, user_id)  # type: ignore[arg-type]
+
+
+class AccountState(ViewerMixin, rx.State):
+    loading: bool = True
+    signed_in: bool = False
+    name: str = ""
+    email: str = ""
+    avatar_url: str = ""
+    role: str = ""
+    spotify_available: bool = True
+    spotify_message: str = ""
+    spotify_connected: bool = False
+    spotify_needs_reconnect: bool = False
+    spotify_artists: list[ImportedArtistRow] = []
+    flash: str = ""
+
+    @rx.event
+    async def load(self) -> None:
+        self.loading = True
+        viewer = self._viewer()
+        key = str(self.router.url.query_parameters.get("spotify", ""))
+        self.flash = SPOTIFY_FLASH.get(key, "")
+        summary, spotify = (None, None) if viewer.user_id is None else await run_db(_account, viewer.user_id)
+        self.signed_in = summary is not None
+        if summary is not None and spotify is not None:
+            self.name, self.email, self.avatar_url, self.role = (
+                summary.name,
+                summary.email,
+                summary.avatar_url,
+                summary.role,
+            )
+            self.spotify_available = spotify.available
+            self.spotify_message = spotify.message
+            self.spotify_connected = spotify.connected
+            self.spotify_needs_reconnect = spotify.needs_reconnect
+            self.spotify_artists = [
+                ImportedArtistRow(a.name, a.slug, a.image_url or "", a.source) for a in spotify.artists
+            ]
+        self.loading = False
+
+    @rx.var
+    def initials(self) -> str:
+        return initials(self.name) if self.name else "?"
