@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import date
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -67,3 +68,19 @@ def rank_for_seeding(
     )
     rest = [s for s in catalog_order if s not in set(played)]
     return (played + rest)[:limit]
+
+
+def recency_weighted_counts(
+    performances: Iterable[tuple[date, Iterable[int]]], today: date, half_life_days: float = 180.0
+) -> dict[int, float]:
+    """Play counts where a show `half_life_days` old counts half as much as one played today.
+
+    `performances` are (show date, song ids played) pairs; a song counts once per show.
+    """
+    weights: dict[int, float] = {}
+    for played_on, song_ids in performances:
+        age = max((today - played_on).days, 0)
+        weight = 0.5 ** (age / half_life_days) if half_life_days > 0 else 1.0
+        for song_id in set(song_ids):
+            weights[song_id] = weights.get(song_id, 0.0) + weight
+    return weights

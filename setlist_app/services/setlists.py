@@ -16,7 +16,8 @@ from setlist_app.models import (
     Show,
     Song,
 )
-from setlist_app.services.titles import normalize_title
+from setlist_app.services import user_stats
+from setlist_app.services.titles import TitleMatcher
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,12 @@ def store_actual_setlist(
     """Replace the show's actual setlist, match songs to the catalog, mark predicted ones, score it.
 
     Accuracy = share of the performed catalog songs (tapes excluded) that the community predicted.
+    Titles are matched with the normalised `TitleMatcher` (unmatched songs stay as text); the
+    voters' accuracy stats move by the difference this scoring makes (services.user_stats).
     """
     assert show.id is not None
     existing = session.exec(select(ActualSetlist).where(ActualSetlist.show_id == show.id)).first()
+    before = user_stats.show_scores(session, show.id, existing.id if existing else None)
     if existing is not None:
         session.exec(delete(ActualSetlistSong).where(ActualSetlistSong.setlist_id == existing.id))
         setlist = existing
@@ -70,11 +74,11 @@ def store_actual_setlist(
     session.add(setlist)
     session.flush()
 
-    index = catalog_index(session, show.artist_id)
+    matcher = TitleMatcher(catalog_index(session, show.artist_id))
     predicted = _predicted_votes(session, show.id)
     played = matched = hits = 0
     for position, song in enumerate(songs, start=1):
-        song_id = None if song.tape else index.get(normalize_title(song.title))
+        song_id = None if song.tape else matcher.match(song.title)
         was_predicted = song_id is not None and song_id in predicted
         if not song.tape:
             played += 1
@@ -107,6 +111,8 @@ def store_actual_setlist(
         prediction.accuracy = setlist.accuracy
         session.add(prediction)
     session.flush()
+    after = user_stats.show_scores(session, show.id, setlist.id)
+    user_stats.apply_scores(session, before, after, first_scoring=existing is None)
     return setlist
 
 

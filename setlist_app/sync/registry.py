@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from setlist_app.sync import catalog, sweeper  # noqa: F401
+from setlist_app.sync import (  # noqa: F401  (the import order is the order planners run in a tick)
+    catalog,
+    discovery,
+    engagement,
+    enrichment,
+    first_run,
+    retention,
+    seeding,
+    setlist_import,
+    show_status,
+    sweeper,
+    token_refresh,
+    trending,
+)
 from setlist_app.sync.executors import registered_executors
 from setlist_app.sync.planners import registered_planners
 

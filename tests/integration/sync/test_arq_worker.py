@@ -102,7 +102,7 @@ async def test_worker_settings_end_to_end_and_redis_flush(
         await worker.close()
     rows = session.scalars(select(SyncJob).order_by(SyncJob.id)).all()
     assert [(r.status, r.attempts, r.artist_id) for r in rows] == [("succeeded", 1, i) for i in ids]
-    assert {r.name for r in session.scalars(select(CronRun))} == {"catalog_sync", "stale_job_sweeper"}
+    assert {"catalog_sync", "stale_job_sweeper"} <= {r.name for r in session.scalars(select(CronRun))}
 
     # Pending jobs whose queue entries vanish (FLUSHDB / Redis restart) are restored by the tick.
     later = [catalog.request_catalog_sync(session, i, requested_by="admin:1").job_id for i in ids]

@@ -1,0 +1,152 @@
+"""Shared pieces of the domain sync jobs: their settings, guarded provider calls, first-run state.
+
+Every external call an executor makes goes through `call_provider`: the provider's circuit is
+consulted first (an open circuit skips the call), the outcome is fed back to the breaker, and the
+call is counted in the daily budget. Planners use `provider_ready` to stay idle while a provider is
+unconfigured or its circuit is open, so they never queue work that cannot run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import lru_cache
+from typing import Annotated, Any, TypeVar
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from setlist_app.models.sync import ACTIVE_JOB_STATUSES, CronSetting, SyncJob
+from setlist_app.providers import breaker
+from setlist_app.providers.errors import ProviderError
+from setlist_app.sync import budget
+from setlist_app.sync.catalog import provider_open
+from setlist_app.sync.context import SyncContext
+
+T = TypeVar("T")
+FIRST_RUN_CRON = "first_run"
+DEFAULT_MARKETS = ("US", "CA", "MX", "BR", "AR", "GB", "IE", "FR", "DE", "NL", "ES", "IT", "AU")
+_JOBS = SyncJob.__table__
+
+
+class DomainSettings(BaseSettings):
+    """Knobs of the domain jobs (env vars, e.g. DISCOVERY_COUNTRIES=US,GB)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # Ticketmaster discovery: one job per market; Discovery v2 needs a country per query.
+    discovery_countries: Annotated[list[str], NoDecode] = list(DEFAULT_MARKETS)
+    discovery_horizon_days: int = 365
+    discovery_lookback_days: int = 3  # re-read recent shows so late cancellations are seen
+    first_run_lookback_days: int = 240  # the first fill also imports recent past shows (for setlists)
+    discovery_min_upcoming_events: int = 2  # "touring": at least this many upcoming dates
+    # Enrichment.
+    enrichment_refresh_days: int = 30
+    musicbrainz_min_score: int = 90
+    # Prediction seeding.
+    seed_song_count: int = 10
+    seed_recency_half_life_days: float = 180.0
+    # setlist.fm import: share of the 1,440/day quota the planners may use (the rest is headroom).
+    setlistfm_daily_budget: int = 1300
+    import_max_age_days: int = 365
+    import_not_found_attempts: int = 5
+    import_backoff_hours: float = 6.0  # not found: 6 h, 12 h, 24 h, 48 h, then `not_found`
+    # Retention.
+    retention_job_days: int = 30
+    retention_cron_run_days: int = 30
+    retention_error_days: int = 60
+    retention_batch: int = 5000
+
+    @field_validator("discovery_countries", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [c.strip().upper() for c in value.split(",") if c.strip()]
+        return value
+
+
+@lru_cache
+def domain_settings() -> DomainSettings:
+    return DomainSettings()
+
+
+class ProviderBlocked(Exception):
+    """The provider's circuit is open: the call was not made."""
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"{provider} circuit is open")
+        self.provider = provider
+
+
+def has_provider(ctx: SyncContext, name: str) -> bool:
+    """Is a client for `name` configured in this context? (Tests may pass partial fakes.)"""
+    return getattr(ctx.providers, name, None) is not None
+
+
+def provider_ready(p: Any, *names: str) -> bool:
+    """Planner guard: every provider the jobs need is configured and its circuit is not open."""
+    return all(has_provider(p.sync, n) and not provider_open(p.session, n, p.now) for n in names)
+
+
+async def call_provider(
+    ctx: SyncContext, provider: str, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
+) -> T:
+    """One guarded provider call: breaker check, outcome recorded, call counted in the budget."""
+    policy = breaker.CircuitPolicy.from_settings(ctx.settings)
+    with ctx.session() as session:
+        if not breaker.allow_request(session, provider, ctx.now(), policy):
+            raise ProviderBlocked(provider)
+    try:
+        result = await fn(*args, **kwargs)
+    except ProviderError as exc:
+        with ctx.session() as session:
+            breaker.record_outcome(session, provider, ctx.now(), exc, policy)
+        raise
+    finally:
+        if ctx.redis is not None:
+            await budget.count_provider_call(ctx.redis, provider, ctx.now())
+    with ctx.session() as session:
+        breaker.record_outcome(session, provider, ctx.now(), None, policy)
+    return result
+
+
+def active_jobs(session: Session, kind: str) -> int:
+    """Pending + running jobs of one kind (work already promised to a provider's budget)."""
+    return session.execute(
+        select(func.count())
+        .select_from(_JOBS)
+        .where(_JOBS.c.kind == kind, _JOBS.c.status.in_([s.value for s in ACTIVE_JOB_STATUSES]))
+    ).scalar_one()
+
+
+def no_active_job(kind: str, column: Any, value: Any) -> Any:
+    """SQL filter: no pending/running job of `kind` for this artist/show (column of sync_jobs)."""
+    from sqlalchemy import exists
+
+    return ~exists().where(
+        _JOBS.c.kind == kind,
+        _JOBS.c[column] == value,
+        _JOBS.c.status.in_([s.value for s in ACTIVE_JOB_STATUSES]),
+    )
+
+
+async def setlistfm_budget_left(ctx: SyncContext, session: Session, now: datetime) -> int:
+    """setlist.fm calls the planners may still promise today: the daily budget minus the calls
+    made today (Redis counters on the sync clock) and the calls queued jobs will make."""
+    from setlist_app.sync import seeding, setlist_import
+
+    used = 0
+    if ctx.redis is not None:
+        used = (await budget.usage(ctx.redis, now)).calls_today.get("setlistfm", 0)
+    queued = active_jobs(session, setlist_import.KIND) + active_jobs(session, seeding.KIND)
+    return max(domain_settings().setlistfm_daily_budget - used - queued, 0)
+
+
+def first_run_active(session: Session) -> bool:
+    """The first fill of an empty database is in progress (its progress cron is still enabled)."""
+    enabled = session.execute(
+        select(CronSetting.__table__.c.enabled).where(CronSetting.__table__.c.name == FIRST_RUN_CRON)
+    ).scalar_one_or_none()
+    return bool(enabled)
