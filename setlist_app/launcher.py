@@ -1,6 +1,4 @@
-"""First-run launcher: migrate, start Redis (if needed), simulator, worker and app; supervise them.
-
-An empty database is filled by the worker through the sync pipeline (see setlist_app.bootstrap).
+"""First-run launcher: migrate, seed, start Redis (if needed), simulator, worker and app; supervise them.
 
 `python -m setlist_app.launcher` is what `make run` calls. Every child is restarted with backoff when
 it crashes; Ctrl-C (or SIGTERM) stops everything that was started, including process groups, so no
@@ -10,6 +8,7 @@ orphans are left behind.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import shutil
@@ -19,20 +18,30 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from setlist_app.observability.logging import configure_logging
+from setlist_app.observability.metrics import MULTIPROC_ENV, reset_directory
 from setlist_app.settings import PROJECT_ROOT, Settings, get_settings
 
 log = logging.getLogger("launcher")
+PR_SET_PDEATHSIG = 1
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM if the launcher dies (even by SIGKILL) - no orphans."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 @dataclass
 class Child:
-    """A supervised child process."""
+    """A supervised child process, in its own process group (so its own children are stopped too)."""
 
     name: str
     argv: list[str]
@@ -40,26 +49,33 @@ class Child:
     restart: bool = True
     proc: subprocess.Popen[bytes] | None = None
     failures: int = 0
+    restarts: int = 0
     next_start: float = 0.0
     started_at: float = 0.0
+    backoff_max: float = 60.0
     log_path: Path = field(default_factory=Path)
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        out = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            self.argv,
-            env=self.env,
-            cwd=PROJECT_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with self.log_path.open("ab") as out:
+            self.proc = subprocess.Popen(
+                self.argv,
+                env=self.env,
+                cwd=PROJECT_ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
         self.started_at = time.monotonic()
         log.info("started %s (pid %s), log: %s", self.name, self.proc.pid, self.log_path)
 
+    def backoff(self) -> float:
+        """1 s, 2 s, 4 s ... up to `backoff_max` for consecutive quick crashes."""
+        return min(self.backoff_max, 2.0 ** max(self.failures - 1, 0))
+
     def poll(self) -> None:
-        """Restart a crashed child with exponential backoff (1 s doubling to 60 s)."""
+        """Restart a crashed child with exponential backoff; a minute of uptime forgives past crashes."""
         if self.proc is None:
             if time.monotonic() >= self.next_start:
                 self.start()
@@ -69,25 +85,53 @@ class Child:
             if time.monotonic() - self.started_at > 60:
                 self.failures = 0
             return
+        self._kill_group(signal.SIGKILL)  # whatever the crashed leader left behind (e.g. app workers)
         self.proc = None
         if not self.restart:
             raise SystemExit(f"{self.name} exited with code {code}; see {self.log_path}")
         self.failures += 1
-        delay = min(60.0, 2.0 ** (self.failures - 1))
+        self.restarts += 1
+        delay = self.backoff()
         self.next_start = time.monotonic() + delay
         log.warning(
             "%s exited with code %s; restarting in %.0f s (see %s)", self.name, code, delay, self.log_path
         )
 
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+    def _kill_group(self, sig: int) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, sig)
+
+    def terminate(self) -> None:
+        self._kill_group(signal.SIGTERM)
+
+    def finish(self, deadline: float) -> None:
+        """Wait for the child until `deadline`, then SIGKILL its whole group."""
+        if self.proc is None:
             return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=max(deadline - time.monotonic(), 0))
+        self._kill_group(signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+        self.proc = None
+
+
+def stop_all(children: list[Child], timeout: float) -> None:
+    """SIGTERM every child group at once (app first), then SIGKILL what is left after `timeout`."""
+    for child in reversed(children):
+        child.terminate()
+    deadline = time.monotonic() + timeout
+    for child in reversed(children):
+        child.finish(deadline)
+
+
+def supervise(children: list[Child], should_stop: Callable[[], bool], interval: float = 0.5) -> None:
+    """Keep the children running (restart with backoff) until `should_stop()`."""
+    while not should_stop():
+        for child in children:
+            child.poll()
+        time.sleep(interval)
 
 
 def port_open(host: str, port: int) -> bool:
@@ -136,10 +180,13 @@ def redis_child(settings: Settings, env: dict[str, str], logs: Path) -> Child | 
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
+    configure_logging(settings)
     logs = PROJECT_ROOT / "data" / "logs"
     env = dict(os.environ)
+    # One metrics directory for every process started here, emptied before any of them starts.
+    env.setdefault(MULTIPROC_ENV, settings.prometheus_multiproc_dir or str(PROJECT_ROOT / "data" / "metrics"))
+    reset_directory(env[MULTIPROC_ENV])
     children: list[Child] = []
     redis = redis_child(settings, env, logs)
     if redis is not None:
@@ -153,8 +200,7 @@ def main() -> None:
     from setlist_app.bootstrap import prepare_database
 
     Path(PROJECT_ROOT / "data").mkdir(exist_ok=True)
-    if prepare_database(settings):
-        log.info("first run: the worker imports artists, catalogs and setlists in a few minutes")
+    prepare_database(settings)
 
     if settings.uses_simulator:
         port = urlparse(settings.simulator_url).port or 8765
@@ -191,28 +237,22 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    for child in children:
+        child.backoff_max = settings.launcher_backoff_max_seconds
     try:
         for child in children:
             if child.proc is None:
                 child.start()
-            if child.name == "simulator" and not wait_for_http(
-                f"{settings.simulator_url.rstrip('/')}/__health", 30, children
-            ):
-                log.warning("the simulator is not answering yet; the worker's jobs will retry")
         log.info("building and starting the app (the first build takes a minute or two)...")
         if wait_for_http(f"http://127.0.0.1:{settings.port}/ping", 600, children):
             print(
                 f"\n  Setlist is running at http://127.0.0.1:{settings.port}/  (Ctrl-C stops everything)\n",
                 flush=True,
             )
-        while not stopping:
-            for child in children:
-                child.poll()
-            time.sleep(0.5)
+        supervise(children, lambda: stopping)
     finally:
         log.info("stopping...")
-        for child in reversed(children):
-            child.stop()
+        stop_all(children, settings.launcher_stop_timeout_seconds)
 
 
 if __name__ == "__main__":
