@@ -204,7 +204,12 @@ class LiveHub:
         tick = get_settings().live_tick_ms / 1000
         last = 0.0
         while True:
-            await self._wake.wait()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+            except TimeoutError:
+                # A closed tab leaves its rooms inside socket.io without telling us: notice it here.
+                if self.local_viewers() == self._written:
+                    continue
             if (delay := last + tick - time.monotonic()) > 0:
                 await asyncio.sleep(delay)  # coalesce: at most one round per tick
             self._wake.clear()

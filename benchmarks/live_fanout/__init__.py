@@ -1,0 +1,1 @@
+"""Live fan-out benchmark (not part of the test suite): `python -m benchmarks.live_fanout --help`."""

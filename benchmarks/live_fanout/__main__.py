@@ -1,0 +1,322 @@
+"""Live fan-out benchmark: N simulated viewers of one show while votes arrive at R/s.
+
+    .venv/bin/python -m benchmarks.live_fanout [--viewers 100 500 1000] [--rates 10 200] [--workers 1 2]
+
+Per vote: the time from sending the vote event until EVERY viewer holds a snapshot whose sequence
+number includes it (p50/p95/p99/max); wrong final counts; votes/s accepted; backend CPU and memory.
+Viewers and voters speak Reflex's websocket protocol (raw engine.io frames, `wsclient.py`); the
+backend is the real app (`serve.py`) on Postgres and Redis. Only 127.0.0.1 is contacted. Results:
+benchmarks/results/live_fanout.json. The limits are lifted for the run (it measures fan-out, not
+the anonymous allowance or the rate limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import secrets
+import socket
+import statistics
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+import psycopg
+import redis
+from sqlalchemy import text
+from sqlmodel import Session
+
+from benchmarks.live_fanout import serve
+from benchmarks.live_fanout.wsclient import ReflexSocket
+from setlist_app.auth.cookies import ANON_COOKIE, sign
+from setlist_app.db import make_engine
+from setlist_app.migrations import upgrade_to_head
+from setlist_app.models import Artist, ArtistSong, Show, Song, Venue, utcnow
+from setlist_app.services.predictions import seed_prediction
+from setlist_app.settings import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "benchmarks" / "results"
+PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_BASE = "redis://127.0.0.1:6379"
+REDIS_DB = 10
+SHOW_STATE = "reflex___state____state.setlist_app___state___show____show_state"
+LIVE_STATE = "reflex___state____state.setlist_app___state___show____show_live"
+SEQ = re.compile(r'"seq_rx_state_":\s*(\d+)')
+NOT_CONFIRMED = 2**31 - 1
+
+
+@dataclass
+class Viewer:
+    arrivals: list[tuple[float, int]] = field(default_factory=list)  # (time, seq) of live pushes
+    last_votes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Voter:
+    outstanding: list[tuple[float, int]] = field(default_factory=list)  # (send time, song), FIFO
+    confirmed: list[tuple[float, int]] = field(default_factory=list)  # (send time, seq)
+
+
+def _setup_db() -> tuple[str, str, list[int]]:
+    name = f"setlist_bench_{secrets.token_hex(3)}"
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{PG.rsplit('/', 1)[0]}/{name}"
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    with Session(engine) as s:
+        artist = Artist(slug="bench-artist", name="Bench Artist", normalized_name="bench artist")
+        venue = Venue(
+            slug="bench-hall", name="Hall", city="Town", country="UK", country_code="GB", timezone="UTC"
+        )
+        s.add_all([artist, venue])
+        s.flush()
+        starts = utcnow() + timedelta(days=30)
+        show = Show(
+            slug="bench-show", artist_id=artist.id, venue_id=venue.id, name="Bench", starts_at=starts,
+            local_date=date(starts.year, starts.month, starts.day),
+        )  # fmt: skip
+        songs = [Song(title=f"Song {i}", normalized_title=f"song {i}", album="Album") for i in range(20)]
+        s.add(show)
+        s.add_all(songs)
+        s.flush()
+        s.add_all(ArtistSong(artist_id=artist.id, song_id=x.id, position=i) for i, x in enumerate(songs))  # type: ignore[arg-type]
+        seed_prediction(s, show.id, [x.id for x in songs])  # type: ignore[arg-type, misc]
+        s.commit()
+        ids = [r[0] for r in s.execute(text("SELECT id FROM prediction_songs ORDER BY position"))]
+    engine.dispose()
+    return name, url, ids
+
+
+def _drop_db(name: str) -> None:
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _tree(proc: psutil.Process) -> list[psutil.Process]:
+    return [proc, *proc.children(recursive=True)]
+
+
+def _cpu(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+async def _run_case(
+    port: int, viewers_n: int, rate: int, seconds: float, ps_ids: list[int], backend: Any
+) -> dict[str, Any]:
+    viewers = [Viewer() for _ in range(viewers_n)]
+    n_voters = max(4, min(40, rate // 5))
+    voters = [Voter() for _ in range(n_voters)]
+    path = "/shows/bench-show"
+
+    def on_viewer(i: int):  # type: ignore[no-untyped-def]
+        def handler(sock: ReflexSocket, delta: dict[str, Any]) -> None:
+            live = delta.get(LIVE_STATE)
+            if live is not None and "seq_rx_state_" in live:
+                viewers[i].arrivals.append((time.monotonic(), int(live["seq_rx_state_"])))
+                if "votes_rx_state_" in live:
+                    viewers[i].last_votes = live["votes_rx_state_"]
+
+        return handler
+
+    def on_voter(i: int):  # type: ignore[no-untyped-def]
+        def handler(sock: ReflexSocket, delta: dict[str, Any]) -> None:
+            mine = delta.get(SHOW_STATE) or {}
+            if not voters[i].outstanding or "busy_rx_state_" not in mine:
+                return
+            sent, psid = voters[i].outstanding[0]
+            if psid in mine["busy_rx_state_"]:
+                return  # the optimistic step; the answer follows
+            voters[i].outstanding.pop(0)
+            seq = (mine.get("pending_seq_rx_state_") or {}).get(str(psid))
+            if seq is not None and seq != NOT_CONFIRMED:
+                voters[i].confirmed.append((sent, int(seq)))
+
+        return handler
+
+    sockets: list[ReflexSocket] = []
+    sem = asyncio.Semaphore(25)
+
+    async def connect(sock: ReflexSocket) -> None:
+        async with sem:
+            await sock.connect()
+            await asyncio.sleep(0.02)
+
+    viewer_socks = [ReflexSocket(port, path, on_viewer(i)) for i in range(viewers_n)]
+    voter_socks = [
+        ReflexSocket(port, path, on_voter(i), cookie=f"{ANON_COOKIE}={sign(f'bench-voter-{i}', 'anon')}")
+        for i in range(n_voters)
+    ]
+    sockets = viewer_socks + voter_socks
+    t0 = time.monotonic()
+    await asyncio.gather(*(connect(s) for s in sockets))
+    connect_s = time.monotonic() - t0
+    await asyncio.sleep(2.0)  # on_load joins settle
+    procs = _tree(backend)
+    cpu0, wall0, client0 = _cpu(procs), time.monotonic(), _cpu([psutil.Process()])
+    rng = random.Random(1)
+    total = int(rate * seconds)
+    handler = f"{SHOW_STATE}.vote"
+    start = time.monotonic()
+    for k in range(total):
+        target = start + k / rate
+        if (delay := target - time.monotonic()) > 0:
+            await asyncio.sleep(delay)
+        i = k % n_voters
+        psid = rng.choice(ps_ids)
+        voters[i].outstanding.append((time.monotonic(), psid))
+        voter_socks[i].emit(handler, {"prediction_song_id": psid})
+    send_s = time.monotonic() - start
+    drain_until = time.monotonic() + 15
+    while time.monotonic() < drain_until:  # until every answer and every push has arrived
+        await asyncio.sleep(0.5)
+        top = max((seq for v in voters for _, seq in v.confirmed), default=0)
+        if not any(v.outstanding for v in voters) and all(
+            v.arrivals and max(s for _, s in v.arrivals) >= top for v in viewers
+        ):
+            break
+    await asyncio.sleep(0.5)
+    cpu_s, wall_s = _cpu(procs) - cpu0, time.monotonic() - wall0
+    client_cpu = _cpu([psutil.Process()]) - client0
+    rss_mb = sum(p.memory_info().rss for p in procs if p.is_running()) / 2**20
+
+    # Latency: until every viewer holds a snapshot with seq >= the vote's.
+    firsts: list[list[tuple[int, float]]] = []
+    for v in viewers:
+        best: list[tuple[int, float]] = []  # monotone (seq, first time seen)
+        for t, seq in v.arrivals:
+            if not best or seq > best[-1][0]:
+                best.append((seq, t))
+        firsts.append(best)
+    latencies, missing = [], 0
+    confirmed = [c for v in voters for c in v.confirmed]
+    for sent, seq in confirmed:
+        worst = 0.0
+        for best in firsts:
+            hit = next((t for s, t in best if s >= seq), None)
+            if hit is None:
+                worst = float("inf")
+                break
+            worst = max(worst, hit - sent)
+        if worst == float("inf"):
+            missing += 1
+        else:
+            latencies.append(worst * 1000)
+    for s in sockets:
+        await s.close()
+    return {
+        "viewers": viewers_n,
+        "rate": rate,
+        "votes_sent": total,
+        "votes_confirmed": len(confirmed),
+        "votes_per_s_accepted": round(len(confirmed) / max(send_s, 1e-9), 1),
+        "p50_ms": round(_pct(latencies, 0.50), 1),
+        "p95_ms": round(_pct(latencies, 0.95), 1),
+        "p99_ms": round(_pct(latencies, 0.99), 1),
+        "max_ms": round(max(latencies), 1) if latencies else None,
+        "mean_ms": round(statistics.fmean(latencies), 1) if latencies else None,
+        "votes_never_seen_by_all": missing,
+        "backend_cpu_pct": round(100 * cpu_s / wall_s, 1),
+        "client_cpu_pct": round(100 * client_cpu / wall_s, 1),
+        "backend_rss_mb": round(rss_mb, 1),
+        "connect_s": round(connect_s, 1),
+        "_viewers_state": viewers,
+    }
+
+
+def _final_counts(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, vote_count FROM prediction_songs")).all()
+    engine.dispose()
+    return {str(i): int(c) for i, c in rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--viewers", type=int, nargs="+", default=[100, 500, 1000])
+    parser.add_argument("--rates", type=int, nargs="+", default=[10, 200])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--out", default=str(RESULTS / "live_fanout.json"))
+    args = parser.parse_args()
+    results: list[dict[str, Any]] = []
+    for workers in args.workers:
+        for viewers in args.viewers:
+            for rate in args.rates:
+                db_name, url, ps_ids = _setup_db()
+                client = redis.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB}")
+                client.flushdb()
+                port = _free_port()
+                env = {
+                    "DATABASE_URL": url,
+                    "REDIS_URL": REDIS_BASE,
+                    "REDIS_DB_REFLEX": str(REDIS_DB),
+                    "REDIS_DB_APP": str(REDIS_DB),
+                    "REDIS_DB_QUEUE": str(REDIS_DB),
+                    "ANON_VOTES_PER_SHOW": "1000000",
+                    "VOTE_RATE_PER_MINUTE": "1000000",
+                    "ANON_IP_RATE_PER_MINUTE": "1000000",
+                    "PYTHONPATH": str(PROJECT_ROOT),
+                }
+                log = RESULTS / f"live_fanout_backend_{workers}w.log"
+                RESULTS.mkdir(parents=True, exist_ok=True)
+                proc = serve.start_backend(port, workers, env, log)
+                try:
+                    case = asyncio.run(
+                        asyncio.wait_for(
+                            _run_case(port, viewers, rate, args.seconds, ps_ids, psutil.Process(proc.pid)),
+                            300,
+                        )
+                    )
+                    final = _final_counts(url)
+                    states = case.pop("_viewers_state")
+                    case["wrong_final_counts"] = sum(1 for v in states if v.last_votes != final)
+                    case["workers"] = workers
+                    print(json.dumps(case), flush=True)
+                    results.append(case)
+                finally:
+                    serve.stop(proc)
+                    client.flushdb()
+                    client.close()
+                    _drop_db(db_name)
+    meta = {
+        "cpus": os.cpu_count(),
+        "tick_ms": int(os.environ.get("LIVE_TICK_MS", "100")),
+        "at": utcnow().isoformat(),
+    }
+    Path(args.out).write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
