@@ -29,6 +29,13 @@ def _brand() -> rx.Component:
     )
 
 
+def server_link(child: rx.Component, href: str | rx.Var) -> rx.Component:
+    """A plain <a> that makes the browser load the URL: /auth/* routes are served by our API, not
+    by the client-side router (an rx.link would render the app's 404), and the reload reconnects
+    the websocket with the new cookies."""
+    return rx.el.a(child, href=href, style={"text_decoration": "none"})
+
+
 def sign_in_url() -> rx.Var:
     """/auth/login returning to the current page."""
     return "/auth/login?next=" + rx.State.router.page.raw_path.to(str)
@@ -68,7 +75,7 @@ def _account_menu() -> rx.Component:
                 ),
             ),
         ),
-        rx.link(rx.button("Sign in", size="2", class_name="nav-sign-in"), href=sign_in_url()),
+        server_link(rx.button("Sign in", size="2", class_name="nav-sign-in"), sign_in_url()),
     )
 
 

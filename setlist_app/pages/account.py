@@ -9,7 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from setlist_app.components.cards import empty_state, section, skeleton_rows
-from setlist_app.components.layout import page_shell
+from setlist_app.components.layout import page_shell, server_link
 from setlist_app.state.account import AccountState, ImportedArtistRow
 from setlist_app.state.admin_base import AdminHomeState
 
@@ -32,7 +32,7 @@ def _signed_out() -> rx.Component:
                 rx.icon("user-round", size=32, color=rx.color("accent", 9)),
                 rx.heading("Sign in to see your account", size="5"),
                 rx.text("Your votes, follows and Spotify artists live here.", color=rx.color("gray", 11)),
-                rx.link(rx.button("Sign in", size="3"), href=SIGN_IN_URL),
+                server_link(rx.button("Sign in", size="3"), SIGN_IN_URL),
                 align="center",
                 spacing="3",
                 padding="16px",
@@ -104,9 +104,8 @@ def _spotify_connected() -> rx.Component:
         rx.hstack(
             rx.cond(
                 AccountState.spotify_needs_reconnect,
-                rx.link(
-                    rx.button(rx.icon("refresh-cw", size=16), "Reconnect Spotify"),
-                    href="/auth/spotify/connect",
+                server_link(
+                    rx.button(rx.icon("refresh-cw", size=16), "Reconnect Spotify"), "/auth/spotify/connect"
                 ),
                 post_button("Import again", "/auth/spotify/import", "refresh-cw", variant="soft"),
             ),
@@ -137,9 +136,9 @@ def _spotify() -> rx.Component:
                             "followed and top artists.",
                             color=rx.color("gray", 11),
                         ),
-                        rx.link(
+                        server_link(
                             rx.button(rx.icon("music", size=16), "Connect Spotify", color_scheme="grass"),
-                            href="/auth/spotify/connect",
+                            "/auth/spotify/connect",
                         ),
                         spacing="3",
                     ),
