@@ -9,10 +9,18 @@ from setlist_app.live.pusher import live_pusher
 from setlist_app.observability.logging import configure_logging
 from setlist_app.observability.middleware import EventMetricsMiddleware
 from setlist_app.pages import account, catalog, show
+from setlist_app.pages import activity as activity_page
+from setlist_app.pages import profile as profile_page
+from setlist_app.pages import search as search_page
+from setlist_app.pages import venue as venue_page
 from setlist_app.state.account import AccountState
+from setlist_app.state.activity import ActivityState
 from setlist_app.state.admin_base import AdminHomeState
 from setlist_app.state.catalog import ArtistsListState, ArtistState, HomeState, ShowsListState
+from setlist_app.state.profile import ProfileState
+from setlist_app.state.search import SearchState
 from setlist_app.state.show import ShowState
+from setlist_app.state.venue import VenueState
 
 configure_logging()  # JSON in prod, redacted everywhere (setlist_app/observability/logging.py)
 # Theme: RadixThemesPlugin in rxconfig.py. Our Starlette routes match before Reflex's.
@@ -25,5 +33,11 @@ app.add_page(show.show, route="/shows/[slug]", title="Show · Setlist", on_load=
 app.add_page(account.account, route="/account", title="Your account · Setlist", on_load=AccountState.load)
 app.add_page(account.admin, route="/admin", title="Admin · Setlist", on_load=AdminHomeState.load)
 app.add_page(catalog.page_not_found, route="404", title="Not found · Setlist")
+app.add_page(catalog.trending, route="/trending", title="Trending · Setlist", on_load=HomeState.load)
+app.add_page(search_page.search, route="/search", title="Search · Setlist", on_load=SearchState.load)
+app.add_page(activity_page.activity, route="/activity", title="Activity · Setlist", on_load=ActivityState.load)
+app.add_page(venue_page.venue, route="/venues/[slug]", title="Venue · Setlist", on_load=VenueState.load)
+app.add_page(profile_page.profile, route="/profile", title="Your profile · Setlist", on_load=ProfileState.load)
+app.add_page(profile_page.profile, route="/users/[id]", title="Fan · Setlist", on_load=ProfileState.load)
 app.add_middleware(EventMetricsMiddleware())  # event ids in logs, handler latency metric
 app.register_lifespan_task(live_pusher)  # live vote fan-out: one pusher per backend worker

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from setlist_app.components.after_show import after_show
 from setlist_app.components.cards import artwork, empty_state, not_found, section, status_badge
 from setlist_app.components.layout import page_shell
 from setlist_app.components.voting import (
@@ -91,7 +92,7 @@ def show() -> rx.Component:
     body = rx.cond(
         ShowState.not_found,
         not_found("show"),
-        rx.vstack(_header(), _prediction(), width="100%"),
+        rx.vstack(_header(), after_show(), _prediction(), width="100%"),
     )
     # Leaving the page (client-side navigation) leaves the show's live room; a closed tab's socket
     # is dropped from it by socket.io.

@@ -6,18 +6,21 @@ Pages only ever read the database through these; nothing here calls a provider.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, union
 from sqlmodel import Session, col, select
 
 from setlist_app.models import (
     Artist,
     ArtistSong,
+    Follow,
     Prediction,
     PredictionSong,
     Show,
     ShowStatus,
     Song,
+    UserSpotifyArtist,
     Venue,
     utcnow,
 )
@@ -62,12 +65,53 @@ class CatalogSong:
 
 
 @dataclass
+class ShowOption:
+    """An upcoming show to add songs to from the artist page."""
+
+    show_id: int = 0
+    label: str = ""
+
+
+@dataclass
 class ArtistPage:
     artist: ArtistCard = field(default_factory=ArtistCard)
+    artist_id: int = 0
+    followers: int = 0
     upcoming: list[ShowCard] = field(default_factory=list)
     past: list[ShowCard] = field(default_factory=list)
     songs: list[CatalogSong] = field(default_factory=list)
+    most_played: list[CatalogSong] = field(default_factory=list)
+    show_options: list[ShowOption] = field(default_factory=list)
     catalog_status: str = ""
+
+
+@dataclass
+class RecentShow:
+    """A completed show on the home page with how well the fans predicted it."""
+
+    show: ShowCard = field(default_factory=ShowCard)
+    accuracy: str = ""  # "58%", or "" until a fan prediction has been scored
+
+
+@dataclass
+class HomePage:
+    trending_artists: list[ArtistCard] = field(default_factory=list)
+    trending_shows: list[ShowCard] = field(default_factory=list)
+    trending_live: bool = False  # False: the trending job has not ranked anything yet (fallback order)
+    my_shows: list[ShowCard] = field(default_factory=list)
+    recent: list[RecentShow] = field(default_factory=list)
+
+
+@dataclass
+class VenuePage:
+    name: str = ""
+    city: str = ""
+    country: str = ""
+    capacity: str = ""
+    initials: str = ""
+    gradient: str = ""
+    upcoming: list[ShowCard] = field(default_factory=list)
+    past: list[ShowCard] = field(default_factory=list)
 
 
 @dataclass
@@ -131,15 +175,25 @@ def _shows_query():  # type: ignore[no-untyped-def]
     )
 
 
-def upcoming_shows(session: Session, limit: int = 12) -> list[ShowCard]:
-    """The next upcoming shows, soonest first."""
-    rows = session.exec(
-        _shows_query()
-        .where(Show.status == ShowStatus.UPCOMING, Show.starts_at >= utcnow())
-        .order_by(Show.starts_at)
-        .limit(limit)
-    ).all()
+def upcoming_shows(session: Session, limit: int = 12, city: str = "") -> list[ShowCard]:
+    """The next upcoming shows, soonest first (only in `city` when given)."""
+    query = _shows_query().where(Show.status == ShowStatus.UPCOMING, Show.starts_at >= utcnow())
+    if city:
+        query = query.where(Venue.city == city)
+    rows = session.exec(query.order_by(Show.starts_at).limit(limit)).all()
     return [_show_card(*row) for row in rows]
+
+
+def show_cities(session: Session) -> list[str]:
+    """Cities with upcoming shows, alphabetically (the /shows city filter)."""
+    rows = session.exec(
+        select(Venue.city)
+        .join(Show, col(Show.venue_id) == Venue.id)
+        .where(Show.status == ShowStatus.UPCOMING, Show.starts_at >= utcnow())
+        .distinct()
+        .order_by(Venue.city)
+    ).all()
+    return list(rows)
 
 
 def artists_on_tour(session: Session, limit: int = 12) -> list[ArtistCard]:
@@ -160,27 +214,139 @@ def artist_page(session: Session, slug: str) -> ArtistPage | None:
     shows = session.exec(_shows_query().where(Show.artist_id == artist.id).order_by(Show.starts_at)).all()
     upcoming = [_show_card(*r) for r in shows if r[0].status != ShowStatus.COMPLETED]
     past = [_show_card(*r) for r in reversed(shows) if r[0].status == ShowStatus.COMPLETED]
+    now = utcnow()
+    options = [
+        ShowOption(show.id or 0, f"{card.month} {card.day} · {venue.name}, {venue.city}")
+        for (show, _, venue), card in ((r, _show_card(*r)) for r in shows)
+        if show.status == ShowStatus.UPCOMING and _aware(show.starts_at) > now
+    ]
     songs = session.exec(
         select(Song, ArtistSong.play_count)
         .join(ArtistSong, ArtistSong.song_id == Song.id)
         .where(ArtistSong.artist_id == artist.id)
         .order_by(ArtistSong.position)
     ).all()
+    catalog = [
+        CatalogSong(
+            id=s.id or 0, title=s.title, album=s.album or "", duration=duration(s.duration_ms), play_count=pc
+        )
+        for s, pc in songs
+    ]
+    followers = session.exec(
+        select(func.count()).select_from(Follow).where(Follow.artist_id == artist.id)
+    ).one()
     return ArtistPage(
         artist=_artist_card(artist),
+        artist_id=artist.id or 0,
+        followers=int(followers),
         upcoming=upcoming,
         past=past,
-        songs=[
-            CatalogSong(
-                id=s.id or 0,
-                title=s.title,
-                album=s.album or "",
-                duration=duration(s.duration_ms),
-                play_count=pc,
-            )
-            for s, pc in songs
-        ],
+        songs=catalog,
+        most_played=sorted((c for c in catalog if c.play_count > 0), key=lambda c: -c.play_count)[:10],
+        show_options=options,
         catalog_status=artist.catalog_status,
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite may hand back naive UTC datetimes."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def home_page(session: Session, user_id: int | None, limit: int = 8) -> HomePage:
+    """Trending artists and shows, the viewer's artists on tour, and recently scored shows.
+
+    Trending reads `trending_rank` (set by the trending job); until that job has ranked anything,
+    artists fall back to most upcoming shows and shows to most votes, and `trending_live` is False.
+    """
+    now = utcnow()
+    ranked_artists = session.exec(
+        select(Artist)
+        .where(col(Artist.trending_rank).is_not(None))
+        .order_by(Artist.trending_rank)
+        .limit(limit)
+    ).all()
+    upcoming = (Show.status == ShowStatus.UPCOMING, Show.starts_at >= now)
+    ranked_shows = session.exec(
+        _shows_query()
+        .where(*upcoming, col(Show.trending_rank).is_not(None))
+        .order_by(Show.trending_rank)
+        .limit(limit)
+    ).all()
+    live = bool(ranked_artists or ranked_shows)
+    if not ranked_artists:
+        ranked_artists = session.exec(
+            select(Artist)
+            .where(Artist.upcoming_show_count > 0)
+            .order_by(col(Artist.upcoming_show_count).desc(), col(Artist.popularity).desc(), Artist.name)
+            .limit(limit)
+        ).all()
+    if not ranked_shows:
+        ranked_shows = session.exec(
+            _shows_query().where(*upcoming).order_by(col(Show.vote_count).desc(), Show.starts_at).limit(limit)
+        ).all()
+    return HomePage(
+        trending_artists=[_artist_card(a) for a in ranked_artists],
+        trending_shows=[_show_card(*r) for r in ranked_shows],
+        trending_live=live,
+        my_shows=my_artists_shows(session, user_id, limit) if user_id is not None else [],
+        recent=recently_completed(session, 6),
+    )
+
+
+def my_artists_shows(session: Session, user_id: int, limit: int = 8) -> list[ShowCard]:
+    """Upcoming shows of artists the user follows or imported from Spotify, soonest first."""
+    mine = union(
+        select(Follow.artist_id).where(Follow.user_id == user_id),
+        select(UserSpotifyArtist.artist_id).where(UserSpotifyArtist.user_id == user_id),
+    ).subquery()
+    rows = session.exec(
+        _shows_query()
+        .where(
+            col(Show.artist_id).in_(select(mine.c.artist_id)),
+            Show.status == ShowStatus.UPCOMING,
+            Show.starts_at >= utcnow(),
+        )
+        .order_by(Show.starts_at)
+        .limit(limit)
+    ).all()
+    return [_show_card(*r) for r in rows]
+
+
+def recently_completed(session: Session, limit: int = 6) -> list[RecentShow]:
+    """The latest completed shows with their fan-prediction accuracy (once the setlist is in)."""
+    rows = session.exec(
+        select(Show, Artist, Venue, Prediction.accuracy)
+        .join(Artist, col(Artist.id) == Show.artist_id)
+        .join(Venue, col(Venue.id) == Show.venue_id)
+        .join(Prediction, col(Prediction.show_id) == Show.id, isouter=True)
+        .where(Show.status == ShowStatus.COMPLETED)
+        .order_by(col(Show.starts_at).desc())
+        .limit(limit)
+    ).all()
+    return [
+        RecentShow(_show_card(show, artist, venue), "" if acc is None else f"{acc:.0f}%")
+        for show, artist, venue, acc in rows
+    ]
+
+
+def venue_page(session: Session, slug: str) -> VenuePage | None:
+    """A venue with its upcoming shows (soonest first) and past shows (latest first)."""
+    venue = session.exec(select(Venue).where(Venue.slug == slug)).first()
+    if venue is None:
+        return None
+    rows = session.exec(
+        _shows_query().where(Show.venue_id == venue.id).order_by(Show.starts_at).limit(500)
+    ).all()
+    return VenuePage(
+        name=venue.name,
+        city=venue.city,
+        country=venue.country,
+        capacity=f"{venue.capacity:,} capacity" if venue.capacity else "",
+        initials=initials(venue.name),
+        gradient=gradient(venue.name),
+        upcoming=[_show_card(*r) for r in rows if r[0].status != ShowStatus.COMPLETED],
+        past=[_show_card(*r) for r in reversed(rows) if r[0].status == ShowStatus.COMPLETED],
     )
 
 

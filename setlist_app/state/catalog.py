@@ -1,11 +1,18 @@
-"""States of the home, artist and show pages."""
+"""States of the home, artists, artist and shows pages."""
 
 from __future__ import annotations
+
+import logging
+from urllib.parse import quote
 
 import reflex as rx
 
 from setlist_app.services import catalog_views as views
 from setlist_app.state.db import run_db
+from setlist_app.state.follow import FollowState
+from setlist_app.state.viewer import ViewerMixin
+
+log = logging.getLogger(__name__)
 
 
 class PageLoad(rx.State, mixin=True):
@@ -19,15 +26,20 @@ class PageLoad(rx.State, mixin=True):
         return str(self.router._page.params.get("slug", ""))
 
 
-class HomeState(PageLoad, rx.State):
+class HomeState(ViewerMixin, PageLoad, rx.State):
     shows: list[views.ShowCard] = []
     artists: list[views.ArtistCard] = []
+    home: views.HomePage = views.HomePage()
+    signed_in: bool = False
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
         self.loading, self.error = True, ""
         yield
         try:
+            user_id = self._viewer().user_id
+            self.signed_in = user_id is not None
+            self.home = await run_db(views.home_page, user_id)
             self.shows = await run_db(views.upcoming_shows, 12)
             self.artists = await run_db(views.artists_on_tour, 12)
         except Exception:  # the page shows a retry instead of a blank screen
@@ -37,22 +49,68 @@ class HomeState(PageLoad, rx.State):
             self.loading = False
 
 
-class ArtistState(PageLoad, rx.State):
+class ArtistState(ViewerMixin, PageLoad, rx.State):
     page: views.ArtistPage = views.ArtistPage()
+    target_show: str = ""  # show id (as text, for the select) that "Add" puts songs into
+    adding: int = 0  # song id being added
+    added: list[int] = []  # song ids added to the target show in this visit
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
-        self.loading, self.not_found, self.error = True, False, ""
+        self.loading, self.not_found, self.error, self.adding, self.added = True, False, "", 0, []
         yield
         try:
             page = await run_db(views.artist_page, self._route_slug())
             self.not_found = page is None
             self.page = page or views.ArtistPage()
+            self.target_show = str(self.page.show_options[0].show_id) if self.page.show_options else ""
         except Exception:
             self.error = "We couldn't load this artist right now."
             raise
         finally:
             self.loading = False
+        yield FollowState.load
+
+    @rx.event
+    def set_target_show(self, value: str) -> None:
+        self.target_show, self.added = str(value), []
+
+    @rx.event
+    async def add_song(self, song_id: int):  # type: ignore[no-untyped-def]
+        """Add a catalog song (with the fan's vote) to the chosen upcoming show's prediction."""
+        from setlist_app.live import publisher
+        from setlist_app.services import voting
+        from setlist_app.state.show import _limiter, _redis  # one Redis client + limiter per process
+
+        try:
+            sid, show_id = int(song_id), int(self.target_show or 0)
+        except (TypeError, ValueError):
+            return
+        if self.adding or not show_id:
+            return
+        self.adding = sid
+        yield
+        viewer = self._viewer()
+        try:
+            await _limiter().check(viewer, self.router.session.client_ip)
+            result = await run_db(voting.add_song, viewer, show_id, sid)
+            self.added = [*self.added, sid]
+            try:
+                await publisher.publish_show_changed(_redis(), show_id)
+            except Exception:  # committed anyway; the live pusher resyncs
+                log.warning("live publish failed for show %s", show_id, exc_info=True)
+            yield rx.toast.success(
+                "Added to the prediction with your vote."
+                if result.added
+                else "Already in the prediction, so we counted your vote."
+            )
+        except voting.VoteRejected as exc:
+            yield rx.toast.error(exc.message)
+        except Exception:
+            log.exception("add song from the artist page failed")
+            yield rx.toast.error("We couldn't save that just now. Please try again.")
+        finally:
+            self.adding = 0
 
 
 class ArtistsListState(PageLoad, rx.State):
@@ -73,15 +131,25 @@ class ArtistsListState(PageLoad, rx.State):
 
 class ShowsListState(PageLoad, rx.State):
     shows: list[views.ShowCard] = []
+    cities: list[str] = []
+    city: str = "all"
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
         self.loading, self.error = True, ""
+        self.city = str(self.router.url.query_parameters.get("city", "") or "all")[:200]
         yield
         try:
-            self.shows = await run_db(views.upcoming_shows, 500)
+            self.cities = await run_db(views.show_cities)
+            self.shows = await run_db(views.upcoming_shows, 500, "" if self.city == "all" else self.city)
         except Exception:
             self.error = "We couldn't load the shows right now."
             raise
         finally:
             self.loading = False
+
+    @rx.event
+    def set_city(self, value: str):  # type: ignore[no-untyped-def]
+        """Filter by city; the URL carries it so the view can be shared and reloaded."""
+        value = str(value)
+        return rx.redirect("/shows" if value == "all" else f"/shows?city={quote(value)}")

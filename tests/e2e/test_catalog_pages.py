@@ -30,7 +30,7 @@ def _artist_with_upcoming_show() -> tuple[Artist, Show, Venue]:
 def test_home_lists_upcoming_shows_and_artists(app_url: str, seeded: None, page: Page) -> None:
     page.goto(app_url + "/")
     expect(page.get_by_role("heading", name="Upcoming shows")).to_be_visible()
-    expect(page.get_by_role("heading", name="Artists on tour")).to_be_visible()
+    expect(page.get_by_role("heading", name="Trending artists")).to_be_visible()
     show_links = page.locator("a[href^='/shows/']")
     expect(show_links.first).to_be_visible()
     assert show_links.count() >= 6
