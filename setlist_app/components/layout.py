@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.vars.base import Var
+from reflex_components_core.el.elements.base import BaseHTML
 
 from setlist_app.state.account import SessionState
 
@@ -29,11 +31,24 @@ def _brand() -> rx.Component:
     )
 
 
+class NativeForm(BaseHTML):
+    """A <form> the browser submits itself (rx.el.form intercepts submit for Reflex events): used for
+    POSTs to /auth/*, whose responses redirect and reload the page."""
+
+    tag = "form"
+    action: Var[str]
+    method: Var[str]
+
+
+def post_form(*children: rx.Component, action: str, **props: object) -> rx.Component:
+    return NativeForm.create(*children, action=action, method="post", **props)
+
+
 def server_link(child: rx.Component, href: str | rx.Var) -> rx.Component:
-    """A plain <a> that makes the browser load the URL: /auth/* routes are served by our API, not
-    by the client-side router (an rx.link would render the app's 404), and the reload reconnects
-    the websocket with the new cookies."""
-    return rx.el.a(child, href=href, style={"text_decoration": "none"})
+    """A link the browser loads from the server (`reloadDocument`): /auth/* routes are served by our
+    API, not by the client-side router (which would render the app's 404), and the reload
+    reconnects the websocket with the new cookies."""
+    return rx.link(child, href=href, reload_document=True, underline="none")
 
 
 def sign_in_url() -> rx.Var:
@@ -66,10 +81,9 @@ def _account_menu() -> rx.Component:
                     rx.menu.item(rx.link("Admin", href="/admin", underline="none", width="100%")),
                 ),
                 rx.menu.separator(),
-                rx.el.form(
+                post_form(
                     rx.el.button("Sign out", type="submit", class_name="sign-out", style={"all": "unset"}),
                     action="/auth/logout",
-                    method="post",
                     padding_x="12px",
                     padding_y="4px",
                 ),

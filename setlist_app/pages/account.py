@@ -9,7 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from setlist_app.components.cards import empty_state, section, skeleton_rows
-from setlist_app.components.layout import page_shell, server_link
+from setlist_app.components.layout import page_shell, post_form, server_link
 from setlist_app.state.account import AccountState, ImportedArtistRow
 from setlist_app.state.admin_base import AdminHomeState
 
@@ -18,11 +18,7 @@ SIGN_IN_URL = "/auth/login?next=/account"
 
 def post_button(label: str, action: str, icon: str, **props: object) -> rx.Component:
     """A button submitting a native POST form (no Reflex event: the response redirects)."""
-    return rx.el.form(
-        rx.button(rx.icon(icon, size=16), label, type="submit", **props),
-        action=action,
-        method="post",
-    )
+    return post_form(rx.button(rx.icon(icon, size=16), label, type="submit", **props), action=action)
 
 
 def _signed_out() -> rx.Component:
