@@ -27,6 +27,10 @@ def _day(now: datetime) -> str:
     return now.strftime("%Y%m%d")
 
 
+def _hour(now: datetime) -> str:
+    return now.strftime("%Y%m%d%H")
+
+
 @dataclass(frozen=True)
 class BudgetUsage:
     jobs_last_minute: int  # the busier of the current and the previous minute
@@ -47,9 +51,12 @@ async def count_job(redis: Redis, now: datetime) -> None:
 async def count_provider_call(redis: Redis, provider: str, now: datetime, n: int = 1) -> None:
     """Count external calls made to a provider."""
     key = f"{_PREFIX}:calls:d:{_day(now)}"
+    hour_key = f"{_PREFIX}:calls:h:{_hour(now)}"
     async with redis.pipeline(transaction=False) as pipe:
         pipe.hincrby(key, provider, n)
         pipe.expire(key, _DAY_TTL)
+        pipe.hincrby(hour_key, provider, n)
+        pipe.expire(hour_key, _DAY_TTL)
         await pipe.execute()
 
 
@@ -61,6 +68,30 @@ async def usage(redis: Redis, now: datetime) -> BudgetUsage:
         jobs_today=int(today or 0),
         calls_today={k.decode() if isinstance(k, bytes) else k: int(v) for k, v in calls.items()},
     )
+
+
+async def jobs_per_minute(redis: Redis, now: datetime, minutes: int = 60) -> list[tuple[datetime, int]]:
+    """Executed jobs per minute for the last `minutes` minutes, oldest first (the spike alarm's counters)."""
+    start = now.replace(second=0, microsecond=0) - timedelta(minutes=minutes - 1)
+    times = [start + timedelta(minutes=i) for i in range(minutes)]
+    values = await redis.mget([f"{_PREFIX}:jobs:m:{_minute(t)}" for t in times])
+    return [(t, int(v or 0)) for t, v in zip(times, values, strict=True)]
+
+
+async def calls_per_hour(
+    redis: Redis, now: datetime, hours: int = 24
+) -> list[tuple[datetime, dict[str, int]]]:
+    """Provider calls per hour for the last `hours` hours, oldest first."""
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
+    times = [start + timedelta(hours=i) for i in range(hours)]
+    async with redis.pipeline(transaction=False) as pipe:
+        for t in times:
+            pipe.hgetall(f"{_PREFIX}:calls:h:{_hour(t)}")
+        rows = await pipe.execute()
+    return [
+        (t, {k.decode() if isinstance(k, bytes) else k: int(v) for k, v in row.items()})
+        for t, row in zip(times, rows, strict=True)
+    ]
 
 
 async def _read(redis: Redis, now: datetime) -> list:
