@@ -1,0 +1,241 @@
+"""Admin rows as flat string dicts for the UI (times in UTC, relative where it helps)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from setlist_app.services.admin.artists import ArtistSyncRow
+from setlist_app.services.admin.audit import AuditEntry
+from setlist_app.services.admin.crons import CronRow, RunRow
+from setlist_app.services.admin.jobs import JobRow
+from setlist_app.services.admin.moderation import FlagRow
+from setlist_app.services.admin.overview import ErrorRow, HealthView
+from setlist_app.services.admin.providers import ArtistBreakerRow, CircuitRow, RateUsage
+from setlist_app.services.admin.users import UserRow
+
+Row = dict[str, str]
+
+
+def when(value: datetime | None, now: datetime) -> str:
+    """'14:03:22' today (UTC), else '12 Mar 14:03'; '—' when unknown."""
+    if value is None:
+        return "—"
+    if value.date() == now.date():
+        return value.strftime("%H:%M:%S")
+    return f"{value.day} {value.strftime('%b %H:%M')}"
+
+
+def ago(value: datetime | None, now: datetime) -> str:
+    """'12 s ago', '5 min ago', '3 h ago', 'in 4 min'; '—' when unknown."""
+    if value is None:
+        return "—"
+    seconds = (now - value).total_seconds()
+    future = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 60:
+        text = f"{int(seconds)} s"
+    elif seconds < 3600:
+        text = f"{int(seconds // 60)} min"
+    elif seconds < 172800:
+        text = f"{int(seconds // 3600)} h"
+    else:
+        text = f"{int(seconds // 86400)} d"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def seconds_text(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value < 1:
+        return f"{int(value * 1000)} ms"
+    if value < 120:
+        return f"{value:.1f} s"
+    return f"{int(value // 60)} min {int(value % 60)} s"
+
+
+def interval_text(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"every {seconds // size} {unit}"
+    return f"every {seconds} s"
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, sort_keys=True, default=str) if value else ""
+
+
+def job(row: JobRow, now: datetime) -> Row:
+    return {
+        "id": str(row.id),
+        "kind": row.kind,
+        "key": row.key,
+        "status": row.status,
+        "artist": row.artist,
+        "requested_by": row.requested_by,
+        "attempts": f"{row.attempts}/{row.max_attempts}",
+        "created": when(row.created_at, now),
+        "created_ago": ago(row.created_at, now),
+        "started": when(row.started_at, now),
+        "finished": when(row.finished_at, now),
+        "duration": seconds_text(row.duration_seconds),
+        "error": row.error,
+        "result": _json(row.result),
+        "payload": _json(row.payload),
+        "can_retry": "1" if row.can_retry else "",
+        "can_cancel": "1" if row.can_cancel else "",
+    }
+
+
+def run(row: RunRow, now: datetime) -> Row:
+    took = (row.finished_at - row.started_at).total_seconds() if row.finished_at else None
+    return {
+        "id": str(row.id),
+        "name": row.name,
+        "status": row.status,
+        "started": when(row.started_at, now),
+        "ago": ago(row.started_at, now),
+        "duration": seconds_text(took),
+        "jobs": str(row.jobs_created),
+        "items": str(row.items),
+        "error": row.error,
+    }
+
+
+def cron(row: CronRow, now: datetime) -> dict[str, Any]:
+    last = row.last_runs[0] if row.last_runs else None
+    return {
+        "name": row.name,
+        "description": row.description,
+        "enabled": row.enabled,
+        "essential": row.essential,
+        "interval": str(row.interval_seconds),
+        "interval_text": interval_text(row.interval_seconds),
+        "next_run": ago(row.next_run_at, now) if row.enabled else "disabled",
+        "run_now_requested": row.run_now_requested,
+        "last_status": last.status if last else "never",
+        "last_ago": ago(last.started_at, now) if last else "—",
+        "runs": [run(r, now) for r in row.last_runs],
+    }
+
+
+def circuit(row: CircuitRow, now: datetime) -> Row:
+    return {
+        "provider": row.provider,
+        "state": row.state,
+        "failures": str(row.failures),
+        "opened": ago(row.opened_at, now),
+        "retry": ago(row.retry_at, now) if row.state != "closed" else "—",
+        "last_error": row.last_error,
+    }
+
+
+def artist_breaker(row: ArtistBreakerRow, now: datetime) -> Row:
+    return {
+        "id": str(row.artist_id),
+        "name": row.name,
+        "slug": row.slug,
+        "failures": str(row.failures),
+        "until": when(row.backoff_until, now),
+        "until_ago": ago(row.backoff_until, now),
+    }
+
+
+def rate(row: RateUsage) -> Row:
+    day = f"{row.used_today:,} / {row.per_day_limit:,}" if row.per_day_limit else "no daily quota"
+    percent = round(100 * (row.used_today or 0) / row.per_day_limit) if row.per_day_limit else 0
+    return {
+        "provider": row.provider,
+        "second": f"{row.used_this_second} / {row.per_second_limit} per s",
+        "day": day,
+        "percent": str(min(percent, 100)),
+        "paused": f"paused {row.paused_for:.0f} s" if row.paused_for else "",
+        "slow": "slow mode" if row.slow_mode else "",
+    }
+
+
+def artist(row: ArtistSyncRow, now: datetime) -> Row:
+    return {
+        "id": str(row.id),
+        "name": row.name,
+        "slug": row.slug,
+        "spotify_id": row.spotify_id,
+        "catalog_status": row.catalog_status,
+        "songs": str(row.catalog_song_count),
+        "attempted": ago(row.attempted_at, now),
+        "synced": ago(row.synced_at, now),
+        "failures": str(row.failures),
+        "breaker": f"backoff until {when(row.backoff_until, now)}" if row.breaker_open(now) else "closed",
+        "breaker_open": "1" if row.breaker_open(now) else "",
+        "upcoming": str(row.upcoming_shows),
+        "job_id": str(row.job_id or ""),
+        "job_status": row.job_status or "none",
+        "job_error": row.job_error,
+        "job_active": "1" if row.job_status in ("pending", "running") else "",
+    }
+
+
+def user(row: UserRow, now: datetime) -> Row:
+    return {
+        "id": str(row.id),
+        "name": row.name,
+        "email": row.email,
+        "role": row.role,
+        "votes": str(row.votes_cast),
+        "joined": when(row.created_at, now),
+        "seen": ago(row.last_seen_at, now),
+    }
+
+
+def flag(row: FlagRow, now: datetime) -> Row:
+    return {
+        **{k: str(v) for k, v in asdict(row).items() if k not in ("created_at", "resolved_at", "hidden")},
+        "hidden": "1" if row.hidden else "",
+        "created": ago(row.created_at, now),
+        "resolved": ago(row.resolved_at, now),
+    }
+
+
+def audit(row: AuditEntry, now: datetime) -> Row:
+    return {
+        "id": str(row.id),
+        "at": when(row.at, now),
+        "ago": ago(row.at, now),
+        "admin": row.admin,
+        "action": row.action,
+        "target": row.target,
+        "arguments": _json(row.arguments),
+        "result": row.result,
+        "ok": "1" if row.result.startswith("ok") else "",
+    }
+
+
+def error(row: ErrorRow, now: datetime) -> Row:
+    return {
+        "at": when(row.at, now),
+        "ago": ago(row.at, now),
+        "source": row.source,
+        "message": row.message,
+        "ref": row.ref,
+    }
+
+
+def health(view: HealthView, now: datetime) -> dict[str, Any]:
+    return {
+        "level": view.level,
+        "message": view.message or "Everything is running normally.",
+        "phase": view.phase,
+        "queue_depth": view.queue_depth,
+        "open_circuits": view.open_circuits,
+        "jobs_last_minute": view.jobs_last_minute,
+        "jobs_today": view.jobs_today,
+        "heartbeat": ago(view.heartbeat_at, now) if view.heartbeat_at else "never",
+        "kill_switch": view.kill_switch,
+        "planners_paused": view.planners_paused,
+        "alert": view.alert,
+        "alert_raised": ago(view.alert_raised_at, now),
+        "alert_acknowledged_by": view.alert_acknowledged_by,
+        "write_conflicts": view.write_conflicts,
+    }
