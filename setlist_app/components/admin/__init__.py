@@ -1,0 +1,1 @@
+"""Admin dashboard building blocks: the sidebar layout, chips, tables, confirmations, charts."""

@@ -1,0 +1,272 @@
+"""/admin: health, counts, usage charts, budget, kill switch and alerts, recent errors."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from setlist_app.components.admin.charts import calls_chart, rate_chart
+from setlist_app.components.admin.layout import admin_page
+from setlist_app.components.admin.widgets import (
+    CHIP_COLORS,
+    chip,
+    confirm_button,
+    empty_row,
+    muted,
+    poller,
+    section_card,
+    stat,
+)
+from setlist_app.services.admin.providers import PROVIDERS
+from setlist_app.services.admin.usage import hourly_quota_pace
+from setlist_app.settings import get_settings
+from setlist_app.state.admin.overview import AdminOverviewState as S
+
+HEALTH_ICONS = {"ok": "circle-check", "degraded": "triangle-alert", "down": "circle-x"}
+COUNTS = [
+    ("Users", "users", "users"),
+    ("Artists", "artists", "mic-vocal"),
+    ("Upcoming shows", "shows_upcoming", "calendar-clock"),
+    ("Completed shows", "shows_completed", "calendar-check"),
+    ("Songs", "songs", "music"),
+    ("Votes", "votes", "thumbs-up"),
+    ("Votes today", "votes_today", "activity"),
+]
+
+
+def _health() -> rx.Component:
+    level = S.health["level"].to(str)
+    return rx.callout.root(
+        rx.callout.icon(
+            rx.match(level, *[(k, rx.icon(v)) for k, v in HEALTH_ICONS.items()], rx.icon("info"))
+        ),
+        rx.callout.text(
+            rx.hstack(
+                rx.text("Sync health: ", weight="bold"),
+                chip(level),
+                rx.text(S.health["message"].to(str)),
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            )
+        ),
+        color_scheme=rx.match(level, *[(k, CHIP_COLORS[k]) for k in HEALTH_ICONS], "gray"),
+        class_name="admin-health",
+        custom_attrs={"data-level": level},
+        width="100%",
+    )
+
+
+def _pipeline() -> rx.Component:
+    return rx.flex(
+        stat(
+            "Queue depth", S.health["queue_depth"].to_string(), icon="layers", hint="pending + running jobs"
+        ),
+        stat(
+            "Jobs last minute",
+            S.health["jobs_last_minute"].to_string(),
+            icon="gauge",
+            hint="spike threshold " + S.spike_threshold.to_string(),
+        ),
+        stat("Jobs today", S.health["jobs_today"].to_string(), icon="list-checks"),
+        stat(
+            "Worker heartbeat",
+            S.health["heartbeat"].to(str),
+            icon="heart-pulse",
+            hint="phase: " + S.health["phase"].to(str),
+        ),
+        stat("Open circuits", S.health["open_circuits"].to_string(), icon="plug-zap"),
+        gap="12px",
+        wrap="wrap",
+        width="100%",
+    )
+
+
+def _controls() -> rx.Component:
+    paused = S.health["kill_switch"].to(bool)
+    alert = S.health["alert"].to(str)
+    return section_card(
+        "Kill switch and alerts",
+        rx.hstack(
+            rx.cond(
+                paused,
+                rx.hstack(
+                    chip("paused"),
+                    rx.text("All planners are paused and no jobs are dispatched.", size="2"),
+                    rx.button(
+                        rx.icon("play", size=14),
+                        "Resume planners",
+                        on_click=S.set_kill_switch(False),
+                        loading=S.busy == "kill",
+                        color_scheme="grass",
+                        size="2",
+                        class_name="kill-off",
+                    ),
+                    align="center",
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                rx.hstack(
+                    rx.text("Planners run on their schedules.", size="2"),
+                    confirm_button(
+                        "Pause all planners",
+                        icon="octagon-pause",
+                        size="2",
+                        title="Pause all planners?",
+                        description="Every cron stops creating jobs and the worker stops dispatching them until "
+                        "you resume. Fans keep voting; data stops refreshing.",
+                        on_confirm=S.set_kill_switch(True),
+                        loading=S.busy == "kill",
+                        class_name="kill-on",
+                    ),
+                    align="center",
+                    spacing="3",
+                    wrap="wrap",
+                ),
+            ),
+            width="100%",
+        ),
+        rx.cond(
+            alert != "",
+            rx.callout.root(
+                rx.callout.icon(rx.icon("siren")),
+                rx.callout.text(
+                    rx.vstack(
+                        rx.text(alert, weight="medium"),
+                        rx.cond(
+                            S.health["planners_paused"].to(bool),
+                            muted("Non-essential planners are paused until usage drops."),
+                        ),
+                        rx.hstack(
+                            muted("Raised " + S.health["alert_raised"].to(str)),
+                            rx.cond(
+                                S.health["alert_acknowledged_by"].to(str) != "",
+                                muted("· acknowledged by " + S.health["alert_acknowledged_by"].to(str)),
+                                rx.button(
+                                    "Acknowledge",
+                                    size="1",
+                                    variant="soft",
+                                    on_click=S.acknowledge_alert,
+                                    loading=S.busy == "ack",
+                                    class_name="ack-alert",
+                                ),
+                            ),
+                            align="center",
+                            spacing="2",
+                        ),
+                        spacing="1",
+                    )
+                ),
+                color_scheme="amber",
+                width="100%",
+                class_name="budget-alert",
+            ),
+            muted("No budget or spike alert."),
+        ),
+    )
+
+
+def _budget() -> rx.Component:
+    return section_card(
+        "Today's budget",
+        rx.vstack(
+            rx.foreach(
+                S.budget_rows,
+                lambda b: rx.vstack(
+                    rx.hstack(
+                        rx.text(b["name"].to(str), size="1"),
+                        rx.spacer(),
+                        muted(b["used"].to(str) + " / " + b["limit"].to(str)),
+                        width="100%",
+                    ),
+                    rx.progress(
+                        value=b["percent"].to(int),
+                        max=100,
+                        color_scheme=rx.cond(b["percent"].to(int) >= 90, "red", "grass"),
+                        size="1",
+                    ),
+                    spacing="1",
+                    width="100%",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        subtitle="Over a budget, non-essential planners pause themselves.",
+    )
+
+
+def _errors() -> rx.Component:
+    return section_card(
+        "Recent errors",
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(*[rx.table.column_header_cell(h) for h in ("When", "Source", "Error", "")])
+            ),
+            rx.table.body(
+                rx.cond(S.errors.length() == 0, empty_row(4, "No errors in the last 24 hours.")),
+                rx.foreach(
+                    S.errors,
+                    lambda e: rx.table.row(
+                        rx.table.cell(rx.text(e["ago"], size="1"), white_space="nowrap"),
+                        rx.table.cell(rx.code(e["source"], size="1")),
+                        rx.table.cell(rx.text(e["message"], size="1", trim="both"), max_width="460px"),
+                        rx.table.cell(muted(e["ref"]), white_space="nowrap"),
+                    ),
+                ),
+            ),
+            size="1",
+            width="100%",
+        ),
+        subtitle="Failed jobs, failed cron runs and recorded errors, newest first.",
+    )
+
+
+def overview() -> rx.Component:
+    pace = hourly_quota_pace(get_settings())
+    return admin_page(
+        "Overview",
+        "Overview",
+        "The whole system at a glance; refreshes every few seconds.",
+        _health(),
+        _pipeline(),
+        rx.flex(
+            *[stat(label, S.counts[key].to_string(), icon=icon) for label, key, icon in COUNTS],
+            gap="12px",
+            wrap="wrap",
+            width="100%",
+        ),
+        _controls(),
+        rx.grid(
+            section_card(
+                "Jobs per minute",
+                rate_chart(
+                    S.jobs_series,
+                    "jobs",
+                    "jobs",
+                    color="var(--accent-9)",
+                    threshold=S.spike_threshold,
+                    threshold_label="spike threshold",
+                    class_name="jobs-chart",
+                ),
+                subtitle="Executed sync jobs; the dashed line is the spike alarm.",
+            ),
+            section_card(
+                "Votes per minute",
+                rate_chart(
+                    S.votes_series, "votes", "votes", color="var(--grass-9)", class_name="votes-chart"
+                ),
+                subtitle="Votes and song adds across all shows.",
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            gap="16px",
+            width="100%",
+        ),
+        section_card(
+            "Provider calls per hour",
+            calls_chart(S.calls_series, pace, list(PROVIDERS)),
+            subtitle="Dashed lines: a daily quota spread evenly over 24 hours.",
+        ),
+        rx.grid(_budget(), _errors(), columns=rx.breakpoints(initial="1", md="2"), gap="16px", width="100%"),
+        poller(S.poll),
+        loaded=S.loaded,
+    )

@@ -1,0 +1,1 @@
+"""One thin state per admin section; every one subclasses `AdminState` (server-side guard)."""

@@ -1,0 +1,89 @@
+"""/admin: counts, sync health, usage charts, budget, kill switch, alerts and recent errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from setlist_app.models.base import utcnow
+from setlist_app.providers.factory import app_redis
+from setlist_app.services.admin import overview, usage, views
+from setlist_app.settings import get_settings
+from setlist_app.state.admin.common import act, feedback
+from setlist_app.state.admin_base import AdminState
+from setlist_app.state.db import run_db
+
+log = logging.getLogger(__name__)
+
+
+def _snapshot(session: Session) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "counts": overview.counts(session, now),
+        "health": views.health(overview.health(session, now), now),
+        "votes": usage.votes_per_minute(session, now),
+        "errors": [views.error(e, now) for e in overview.recent_errors(session, now=now)],
+    }
+
+
+class AdminOverviewState(AdminState):
+    counts: dict[str, int] = {}
+    health: dict[str, Any] = {}
+    jobs_series: list[dict[str, Any]] = []
+    calls_series: list[dict[str, Any]] = []
+    votes_series: list[dict[str, Any]] = []
+    budget_rows: list[dict[str, Any]] = []
+    errors: list[dict[str, str]] = []
+    spike_threshold: int = 0
+    loaded: bool = False
+    busy: str = ""
+
+    async def _refresh(self) -> None:
+        snap = await run_db(_snapshot)
+        self.counts, self.health = snap["counts"], snap["health"]
+        self.votes_series, self.errors = snap["votes"], snap["errors"]
+        settings = get_settings()
+        self.spike_threshold = settings.sync_jobs_per_minute_alert
+        redis = app_redis(settings)
+        try:
+            now = utcnow()
+            self.jobs_series = await usage.jobs_per_minute(redis, now)
+            self.calls_series = await usage.calls_per_hour(redis, now)
+            self.budget_rows = [
+                {"name": b.name, "used": f"{b.used:,}", "limit": f"{b.limit:,}", "percent": b.percent}
+                for b in await usage.budget_today(redis, now, settings)
+            ]
+        except Exception as exc:  # Redis down: the database figures still show
+            log.warning("admin usage series unavailable: %s", exc)
+        finally:
+            await redis.aclose()
+        self.loaded = True
+
+    @rx.event
+    async def load(self) -> None:
+        await self._refresh()
+
+    @rx.event
+    async def poll(self, _tick: str = "") -> None:
+        await self._refresh()
+
+    @rx.event
+    async def set_kill_switch(self, on: bool) -> Any:
+        self.busy = "kill"
+        yield
+        outcome = await act(overview.set_kill_switch, self._viewer(), bool(on))
+        self.busy = ""
+        await self._refresh()
+        yield feedback(outcome, "All planners paused" if on else "Planners resumed")
+
+    @rx.event
+    async def acknowledge_alert(self) -> Any:
+        self.busy = "ack"
+        yield
+        outcome = await act(overview.acknowledge_alert, self._viewer())
+        self.busy = ""
+        await self._refresh()
+        yield feedback(outcome, "Alert acknowledged")
