@@ -103,6 +103,10 @@ class LiveHub:
         self._dirty: set[int] = set()
         self._wake = asyncio.Event()
         self._written: dict[int, int] = {}  # show -> local viewer count last written to Redis
+        # Local read order, to drop a slower concurrent read that lands late. Not Redis's sequence
+        # numbers: they restart at 0 when Redis loses its data, which froze every watched show.
+        self._reads = 0
+        self._applied: dict[int, int] = {}  # show -> number of the read its snapshot came from
 
     # -- read by the UI -------------------------------------------------------------------------
     def snapshot(self, show_id: int) -> LiveSnapshot | None:
@@ -232,6 +236,7 @@ class LiveHub:
             await self._write_viewers(changed)
         for show_id in [s for s in self.snapshots if s not in local]:
             del self.snapshots[show_id]  # nobody here watches it any more
+            self._applied.pop(show_id, None)
         targets = sorted((dirty | changed.keys()) & local.keys())
         if targets:
             await self._refresh(targets, emit=True)
@@ -259,6 +264,8 @@ class LiveHub:
 
     async def _refresh(self, show_ids: list[int], *, emit: bool) -> None:
         started = time.perf_counter()
+        self._reads += 1
+        read_no = self._reads
         # The sequence numbers first, then the database: a snapshot includes every commit it counts.
         pipe = self._redis.pipeline(transaction=False)
         for show_id in show_ids:
@@ -278,8 +285,9 @@ class LiveHub:
                     viewers += int(n)
             snap = build_snapshot(counts[show_id], seq, viewers)
             previous = self.snapshots.get(show_id)
-            if previous is not None and previous.seq > snap.seq:
-                continue  # a concurrent, newer read already landed
+            if self._applied.get(show_id, 0) > read_no:
+                continue  # a concurrent read that started later already landed
+            self._applied[show_id] = read_no
             self.snapshots[show_id] = snap
             if emit and (previous is None or previous.fields(True) != snap.fields(True)):
                 with_songs = previous is None or previous.songs != snap.songs
