@@ -2,8 +2,10 @@
 
 The CSP is what the compiled Reflex app needs, checked in Chromium by tests/e2e/test_auth.py:
 scripts from our origin plus inline scripts (Reflex's build inlines its bootstrap and theme
-script), inline styles (Emotion/Radix inject them), images from https (artist art) and the local
-simulator, the event websocket on our own host, nothing may frame us.
+script) and eval (Reflex runs server-sent toasts, call_script and call_function by evaluating
+their JavaScript; without it every `rx.toast` from a handler is a CSP error), inline styles
+(Emotion/Radix inject them), images from https (artist art) and the local simulator, the event
+websocket on our own host. Nothing may frame us, post forms elsewhere, load plugins or rebase URLs.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ def content_security_policy(settings: Settings, host: str) -> str:
     connect = ["'self'"] + ([f"ws://{host}", f"wss://{host}"] if host else [])
     directives = {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'unsafe-inline'"],
+        "script-src": ["'self'", "'unsafe-inline'", "'unsafe-eval'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": images,
         "font-src": ["'self'", "data:"],

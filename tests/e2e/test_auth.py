@@ -12,6 +12,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -163,7 +164,8 @@ def test_non_admin_is_refused_on_admin_page_and_by_crafted_event(
     expect(page.locator(".admins-only")).to_have_text("Admins only", timeout=20_000)
     screenshot(page, "admin-refused")
     cookie = next(c["value"] for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
-    received = asyncio.run(_crafted_admin_event(app_url, cookie))
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API owns this thread's event loop
+        received = pool.submit(asyncio.run, _crafted_admin_event(app_url, cookie)).result()
     text_received = str(received)
     assert "Admins only" in text_received, text_received[:2000]
     assert "'users'" not in text_received and '"users"' not in text_received  # no admin data delivered
