@@ -152,3 +152,104 @@ def upcoming_songs(database_url: str, limit_shows: int = 100) -> list[tuple[str,
             (limit_shows,),
         ).fetchall()
     return [(slug, show_id, list(ids)) for slug, show_id, ids in rows]
+
+
+# -- throwaway services for the fault tests (never the shared system Postgres/Redis) -------------
+
+PG_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), default=Path("/usr/lib/postgresql/bin"))
+
+
+def wait_port(port: int, timeout: float = 20.0) -> None:
+    """Wait until something accepts TCP connections on 127.0.0.1:`port`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout:g} s")
+
+
+@dataclass
+class OwnRedis:
+    """A private redis-server without persistence: a restart loses every key, like a crashed Redis."""
+
+    name: str
+    port: int = field(default_factory=free_port)
+    proc: Proc | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> OwnRedis:
+        argv = [
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        self.proc = Proc(self.name, argv, dict(os.environ)).start()
+        wait_port(self.port)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: the process and all its data are gone."""
+        if self.proc is not None:
+            self.proc.kill(signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.proc.wait(timeout=5)  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.stop(5)
+
+
+@dataclass
+class OwnPostgres:
+    """A throwaway PostgreSQL cluster (initdb in a temp dir, run as the postgres user) on a free port."""
+
+    root: Path
+    port: int = field(default_factory=free_port)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    def url(self, db: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{db}"
+
+    def _run(self, tool: str, *args: str, timeout: float = 60.0) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(PG_BIN / tool), *args],
+            check=True,
+            timeout=timeout,
+            capture_output=True,
+        )
+
+    def init(self) -> OwnPostgres:
+        self.root.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["chown", "-R", "postgres:postgres", str(self.root)], check=True)
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
+        return self
+
+    def start(self) -> None:
+        opts = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", opts, "-w", "start"
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        """`immediate` is a crash (no shutdown checkpoint; recovery replays the WAL on start)."""
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def create_database(self, name: str) -> str:
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
