@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -94,7 +95,7 @@ class LiveHub:
     """One per backend worker process (module singleton `hub`)."""
 
     def __init__(self) -> None:
-        self.instance = uuid.uuid4().hex[:12]
+        self.instance = ""  # set per process by `run`
         self.snapshots: dict[int, LiveSnapshot] = {}
         self.stats: dict[str, float] = {"flushes": 0, "pushes": 0, "read_ms": 0.0, "emit_ms": 0.0}
         self._ns: Any = None  # Reflex's EventNamespace, set by `run`
@@ -157,6 +158,8 @@ class LiveHub:
     # -- the loop -------------------------------------------------------------------------------
     async def run(self, app: Any, state_name: str) -> None:
         """Lifespan task body: subscriber, periodic resync and the flusher until cancelled."""
+        # Per process, at start: the app is imported before granian forks its workers.
+        self.instance = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._ns, self._state_name = app.event_namespace, state_name
         self._redis = publisher.app_redis()
         tasks = [asyncio.create_task(self._subscribe()), asyncio.create_task(self._resync())]
@@ -165,11 +168,11 @@ class LiveHub:
         finally:
             for task in tasks:
                 task.cancel()
-            with contextlib.suppress(Exception):
-                await self._write_viewers({show: 0 for show in self._written})
-            with contextlib.suppress(Exception):
-                await self._redis.aclose()
             self._ns = None
+            with contextlib.suppress(Exception):  # our viewers are gone: say so, briefly
+                await asyncio.wait_for(self._write_viewers({show: 0 for show in self._written}), 1.0)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._redis.aclose(), 1.0)
 
     async def _subscribe(self) -> None:
         while True:

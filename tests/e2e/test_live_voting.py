@@ -1,0 +1,316 @@
+"""Live voting in Chromium: votes reach other browsers without reload (also across two backend
+workers), the anonymous allowance ends in a sign-in prompt, closed shows refuse crafted events, and
+viewers that leave are not leaked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import redis
+import socketio
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import text
+from sqlmodel import Session
+
+from benchmarks.live_fanout import serve
+from setlist_app.auth.cookies import ANON_COOKIE, new_anon_id, sign
+from setlist_app.db import get_engine
+from setlist_app.live import publisher
+from setlist_app.services.predictions import seed_prediction
+from setlist_app.settings import get_settings
+from setlist_app.state.show import ShowState
+from tests.e2e.conftest import ARTIFACTS, _free_port, screenshot
+
+# The first test may wait for another session's `.web` build (tests/e2e/conftest.py lock).
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+
+
+@dataclass
+class Shows:
+    open_slug: str
+    open_id: int
+    closed_slug: str
+    closed_song: int  # a prediction song of the completed show
+
+
+@pytest.fixture(scope="module")
+def shows(seeded: None) -> Shows:
+    with Session(get_engine()) as s:
+        open_id, open_slug = s.execute(
+            text(
+                "SELECT s.id, s.slug FROM shows s JOIN predictions p ON p.show_id = s.id"
+                " WHERE s.status = 'upcoming' AND s.starts_at > now() AND"
+                " (SELECT count(*) FROM prediction_songs ps WHERE ps.prediction_id = p.id) >= 5"
+                " ORDER BY s.starts_at LIMIT 1"
+            )
+        ).one()
+        closed_id, closed_slug, artist_id = s.execute(
+            text("SELECT id, slug, artist_id FROM shows WHERE status = 'completed' ORDER BY id LIMIT 1")
+        ).one()
+        songs = s.execute(
+            text("SELECT song_id FROM artist_songs WHERE artist_id = :a ORDER BY position LIMIT 3"),
+            {"a": artist_id},
+        ).scalars()
+        seed_prediction(s, closed_id, list(songs))  # a completed show with a prediction to vote on
+        closed_song = s.execute(
+            text(
+                "SELECT ps.id FROM prediction_songs ps JOIN predictions p ON p.id = ps.prediction_id"
+                " WHERE p.show_id = :s ORDER BY ps.position LIMIT 1"
+            ),
+            {"s": closed_id},
+        ).scalar_one()
+        s.commit()
+    return Shows(open_slug, open_id, closed_slug, closed_song)
+
+
+def _context(browser: Browser, app: str = "") -> BrowserContext:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if app:
+        _point_frontend_at(context, app)
+    return context
+
+
+def _open(context: BrowserContext, url: str) -> Page:
+    page = context.new_page()
+    page.goto(url)
+    expect(page.locator(".prediction-row").first).to_be_visible(timeout=30_000)
+    return page
+
+
+def _count(page: Page, psid: int) -> Any:
+    return page.locator(f".vote-button[data-song-id='{psid}'] .vote-count")
+
+
+def _db_count(psid: int) -> int:
+    with Session(get_engine()) as s:
+        return int(
+            s.execute(text("SELECT vote_count FROM prediction_songs WHERE id = :i"), {"i": psid}).scalar_one()
+        )
+
+
+def _viewer_fields(show_id: int) -> dict[bytes, bytes]:
+    """The live viewers hash of a show: backend-worker id -> "<count>:<ms>"."""
+    settings = get_settings()
+    client = redis.Redis.from_url(settings.redis_db_url(settings.redis_db_app))
+    try:
+        return client.hgetall(publisher.viewers_key(show_id))
+    finally:
+        client.close()
+
+
+def _first_psid(page: Page, nth: int = 0) -> int:
+    return int(page.locator(".vote-button").nth(nth).get_attribute("data-song-id") or 0)
+
+
+def _wait_for(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
+
+
+def test_vote_appears_live_in_another_browser_and_viewers_are_not_leaked(
+    app_url: str, shows: Shows, browser: Browser
+) -> None:
+    url = f"{app_url}/shows/{shows.open_slug}"
+    ctx_a, ctx_b = _context(browser), _context(browser)
+    try:
+        a, b = _open(ctx_a, url), _open(ctx_b, url)
+        expect(a.locator(".viewer-count")).to_have_text("2")
+        psid = _first_psid(a, 2)
+        before = _db_count(psid)
+        button = a.locator(f".vote-button[data-song-id='{psid}']")
+        expect(button).to_have_attribute("aria-pressed", "false")
+        button.focus()
+        a.keyboard.press("Enter")  # keyboard usable
+        expect(button).to_have_attribute("aria-pressed", "true")
+        expect(_count(a, psid)).to_have_text(str(before + 1))
+        expect(_count(b, psid)).to_have_text(str(before + 1), timeout=3_000)  # no reload
+        expect(b.locator(f".vote-button[data-song-id='{psid}']")).to_have_attribute("aria-pressed", "false")
+        _wait_for(lambda: _db_count(psid) == before + 1)
+        screenshot(a, "show-live-voting")
+        # Unvote: the second press removes it, everywhere.
+        button.click()
+        expect(button).to_have_attribute("aria-pressed", "false")
+        expect(_count(a, psid)).to_have_text(str(before))
+        expect(_count(b, psid)).to_have_text(str(before), timeout=3_000)
+        # B navigates away inside the app, then closes: A sees the viewer count drop each time.
+        b.get_by_role("link", name="Home").first.click()
+        expect(a.locator(".viewer-count")).to_have_text("1", timeout=5_000)
+        ctx_b.close()
+        a.goto(app_url + "/")
+        _wait_for(lambda: _viewer_fields(shows.open_id) == {}, timeout=5)
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+def test_anonymous_visitor_hits_the_limit_and_is_asked_to_sign_in(
+    app_url: str, shows: Shows, browser: Browser
+) -> None:
+    ctx = _context(browser)
+    try:
+        page = _open(ctx, f"{app_url}/shows/{shows.open_slug}")
+        expect(page.locator(".votes-left")).to_have_text("2")
+        ids = [_first_psid(page, i) for i in range(3)]
+        before = [_db_count(i) for i in ids]
+        for psid in ids[:2]:
+            page.locator(f".vote-button[data-song-id='{psid}']").click()
+            expect(page.locator(f".vote-button[data-song-id='{psid}']")).to_have_attribute(
+                "aria-pressed", "true"
+            )
+        expect(page.locator(".votes-left")).to_have_text("0")
+        page.locator(f".vote-button[data-song-id='{ids[2]}']").click()
+        prompt = page.locator(".sign-in-prompt")
+        expect(prompt).to_be_visible()
+        expect(prompt.get_by_role("heading")).to_have_text("Keep voting: sign in")
+        expect(prompt.get_by_role("link")).to_have_attribute("href", "/auth/login")
+        screenshot(page, "show-sign-in-prompt")
+        expect(page.locator(f".vote-button[data-song-id='{ids[2]}']")).to_have_attribute(
+            "aria-pressed", "false"
+        )
+        _wait_for(lambda: [_db_count(i) for i in ids] == [before[0] + 1, before[1] + 1, before[2]])
+    finally:
+        ctx.close()
+
+
+async def _crafted_vote(app_url: str, slug: str, psid: int) -> list[dict[str, Any]]:
+    """Hydrate the page over the websocket like a browser, then send a vote event by hand."""
+    received: list[dict[str, Any]] = []
+    client = socketio.AsyncClient(reconnection=False)
+    client.on("event", lambda data: received.append(data), namespace="/_event")
+    router = {"pathname": f"/shows/{slug}", "query": {"slug": slug}, "asPath": f"/shows/{slug}"}
+    hydrate = {"name": "reflex___state____state.hydrate_and_load", "payload": {}, "router_data": router}
+    await client.connect(
+        f"{app_url}?token={uuid.uuid4()}",
+        socketio_path="_event",
+        namespaces=["/_event"],
+        transports=["websocket"],
+        headers={"Cookie": f"{ANON_COOKIE}={sign(new_anon_id(), 'anon')}"},
+        auth={"event": hydrate},
+    )
+    try:
+        await asyncio.sleep(1.5)  # hydrate + on_load
+        for event in [e for data in received for e in data.get("events") or []]:
+            await client.emit("event", {**event, "router_data": router}, namespace="/_event")
+        await asyncio.sleep(1.0)
+        vote = {
+            "name": f"{ShowState.get_full_name()}.vote",
+            "payload": {"prediction_song_id": psid},
+            "router_data": router,
+        }
+        await client.emit("event", vote, namespace="/_event")
+        await asyncio.sleep(1.5)
+    finally:
+        await client.disconnect()
+    return received
+
+
+def test_completed_show_has_no_vote_buttons_and_rejects_crafted_votes(
+    app_url: str, shows: Shows, page: Page
+) -> None:
+    page.goto(f"{app_url}/shows/{shows.closed_slug}")
+    expect(page.locator(".prediction-row").first).to_be_visible(timeout=30_000)
+    expect(page.locator(".voting-closed")).to_contain_text("already happened")
+    assert page.locator(".vote-button").count() == 0
+    assert page.get_by_role("button", name="Add a song").count() == 0
+    with ThreadPoolExecutor(1) as pool:  # Playwright's loop runs in this thread
+        received = pool.submit(
+            asyncio.run, _crafted_vote(app_url, shows.closed_slug, shows.closed_song)
+        ).result()
+    deltas = json.dumps(received)
+    assert "already happened, so voting is closed" in deltas  # the server's answer to the event
+    assert _db_count(shows.closed_song) == 0
+    with Session(get_engine()) as s:
+        rows = s.execute(
+            text("SELECT count(*) FROM votes WHERE prediction_song_id = :i"), {"i": shows.closed_song}
+        )
+        assert rows.scalar_one() == 0
+
+
+@pytest.fixture(scope="module")
+def two_worker_url(app_url: str, database_url: str, redis_url: str) -> Iterator[str]:
+    """A second app on the same build: 2 backend workers sharing the Redis state manager."""
+    port = _free_port()
+    redis_base, redis_db = redis_url.rsplit("/", 1)
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_base,
+        "REDIS_DB_REFLEX": redis_db,
+        "REDIS_DB_APP": redis_db,
+        "REDIS_DB_QUEUE": redis_db,
+        "ENVIRONMENT": "test",
+        "PYTHONPATH": os.getcwd(),
+    }
+    proc = serve.start_backend(port, 2, env, ARTIFACTS / "app-2workers.log", mount_frontend=True)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        serve.stop(proc)
+
+
+def _point_frontend_at(context: BrowserContext, base_url: str) -> None:
+    """The single-port build has its app's port baked into `env.json`: aim it at this app instead."""
+    port = base_url.rsplit(":", 1)[1]
+
+    def handle(route: Any) -> None:
+        response = route.fetch()
+        body = re.sub(r"(localhost|127\.0\.0\.1):\d+", rf"\g<1>:{port}", response.text())
+        headers = {
+            k: v
+            for k, v in response.headers.items()
+            if k.lower() not in ("content-encoding", "content-length")
+        }
+        route.fulfill(status=response.status, headers=headers, body=body)
+
+    context.route(re.compile(r".*/assets/reflex-env-[^/]*\.js.*"), handle)
+
+
+def test_vote_reaches_a_viewer_on_the_other_backend_worker(
+    two_worker_url: str, shows: Shows, browser: Browser
+) -> None:
+    url = f"{two_worker_url}/shows/{shows.open_slug}"
+    ctx_a = _context(browser, two_worker_url)
+    contexts = [ctx_a]
+    try:
+        a = _open(ctx_a, url)
+        _wait_for(lambda: len(_viewer_fields(shows.open_id)) == 1)
+        (worker_a,) = _viewer_fields(shows.open_id)
+        b = None
+        for _ in range(12):  # the OS spreads connections over workers; retry until B lands elsewhere
+            ctx = _context(browser, two_worker_url)
+            contexts.append(ctx)
+            candidate = _open(ctx, url)
+            _wait_for(lambda: sum(int(v.split(b":")[0]) for v in _viewer_fields(shows.open_id).values()) >= 2)
+            fields = _viewer_fields(shows.open_id)
+            if len(fields) == 2 and all(int(v.split(b":")[0]) == 1 for v in fields.values()):
+                b = candidate
+                break
+            ctx.close()
+            contexts.remove(ctx)
+            _wait_for(lambda: list(_viewer_fields(shows.open_id)) == [worker_a])
+        assert b is not None, "both browsers kept landing on the same worker"
+        expect(a.locator(".viewer-count")).to_have_text("2")
+        expect(b.locator(".viewer-count")).to_have_text("2")
+        psid = _first_psid(a, 4)
+        before = _db_count(psid)
+        a.locator(f".vote-button[data-song-id='{psid}']").click()
+        expect(_count(b, psid)).to_have_text(str(before + 1), timeout=3_000)
+        other = _first_psid(b, 3)  # and the other way round
+        before = _db_count(other)
+        b.locator(f".vote-button[data-song-id='{other}']").click()
+        expect(_count(a, other)).to_have_text(str(before + 1), timeout=3_000)
+    finally:
+        for ctx in contexts:
+            ctx.close()
