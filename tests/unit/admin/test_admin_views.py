@@ -1,0 +1,76 @@
+"""Pure admin helpers: paging, relative times, display rows, masking, report reasons, chip colours."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from setlist_app.components.admin.widgets import CHIP_COLORS
+from setlist_app.models.sync import JobStatus
+from setlist_app.services.admin import views
+from setlist_app.services.admin.jobs import JobRow
+from setlist_app.services.admin.paging import MAX_PAGE_SIZE, Page, page_bounds
+from setlist_app.services.admin.users import mask_email
+from setlist_app.services.moderation import clean_reason
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def test_page_bounds_and_page_count() -> None:
+    assert page_bounds(1, 25) == (0, 25)
+    assert page_bounds(3, 10) == (20, 10)
+    assert page_bounds(0, 0) == (0, 1) and page_bounds(-5, 10**6) == (0, MAX_PAGE_SIZE)
+    assert Page([], 0, 1, 25).pages == 1 and Page([], 26, 1, 25).pages == 2 and Page([], 50, 1, 25).pages == 2
+
+
+def test_times_and_durations() -> None:
+    assert views.ago(NOW - timedelta(seconds=12), NOW) == "12 s ago"
+    assert views.ago(NOW - timedelta(minutes=5), NOW) == "5 min ago"
+    assert views.ago(NOW - timedelta(hours=3), NOW) == "3 h ago"
+    assert views.ago(NOW - timedelta(days=4), NOW) == "4 d ago"
+    assert views.ago(NOW + timedelta(minutes=4, seconds=1), NOW) == "in 4 min"
+    assert views.ago(None, NOW) == "—" and views.when(None, NOW) == "—"
+    assert views.when(NOW.replace(hour=9, minute=5, second=7), NOW) == "09:05:07"
+    assert views.when(NOW - timedelta(days=1), NOW) == "1 Mar 12:00"
+    assert views.seconds_text(0.25) == "250 ms" and views.seconds_text(3) == "3.0 s"
+    assert views.seconds_text(200) == "3 min 20 s" and views.seconds_text(None) == "—"
+    assert views.interval_text(900) == "every 15 min" and views.interval_text(7200) == "every 2 h"
+    assert views.interval_text(90) == "every 90 s" and views.interval_text(86400) == "every 1 d"
+
+
+def test_job_row_view_and_actions() -> None:
+    row = JobRow(
+        id=7,
+        kind="catalog_sync",
+        key="artist:1",
+        status=JobStatus.FAILED,
+        artist="Band",
+        requested_by="admin:1",
+        attempts=3,
+        max_attempts=3,
+        created_at=NOW - timedelta(minutes=2),
+        started_at=NOW - timedelta(seconds=5),
+        finished_at=NOW,
+        duration_seconds=5.0,
+        error="HTTP 500",
+        result={},
+        payload={"a": 1},
+    )
+    view = views.job(row, NOW)
+    assert view["id"] == "7" and view["attempts"] == "3/3" and view["created_ago"] == "2 min ago"
+    assert view["duration"] == "5.0 s" and view["payload"] == '{"a": 1}' and view["result"] == ""
+    assert view["can_retry"] == "1" and view["can_cancel"] == ""
+    assert all(isinstance(v, str) for v in view.values())
+
+
+def test_mask_email_and_clean_reason() -> None:
+    assert mask_email("sam@setlist.test") == "s***@setlist.test"
+    assert mask_email(None) == "" and mask_email("nope") == ""
+    assert clean_reason("  spam \u202e\u0000 here\n") == "spam here"
+    assert len(clean_reason("x" * 900)) == 500
+
+
+def test_every_status_has_one_chip_colour() -> None:
+    for status in [*JobStatus, "ok", "degraded", "down", "open", "closed", "half_open", "admin", "banned"]:
+        assert status in CHIP_COLORS
+    assert CHIP_COLORS["down"] == CHIP_COLORS["failed"] == CHIP_COLORS["open"] == "red"
+    assert CHIP_COLORS["ok"] == CHIP_COLORS["succeeded"] == CHIP_COLORS["closed"] == "grass"
