@@ -25,6 +25,7 @@ from sqlmodel import Session
 from setlist_app.services.demo_seed import seed_demo_catalog
 from setlist_app.settings import PROJECT_ROOT
 from tests.conftest import reset_tables
+from tests.fixtures.simulator import SimulatorServer
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "e2e" / "artifacts"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -45,9 +46,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# The simulator's demo admin (simulator/oidc.py); the app runs with ADMIN_EMAILS set to it.
+E2E_ADMIN_EMAIL = "ada@setlist.test"
+
+
 @pytest.fixture(scope="session")
-def app_url(database_url: str, redis_url: str) -> Iterator[str]:
-    """Base URL of the running app; its output goes to tests/e2e/artifacts/app.log."""
+def app_url(database_url: str, redis_url: str, simulator: SimulatorServer) -> Iterator[str]:
+    """Base URL of the running app, talking to this session's simulator (providers and OIDC).
+
+    Its output goes to tests/e2e/artifacts/app.log.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     lock = (PROJECT_ROOT / ".web.lock").open("w")
     fcntl.flock(lock, fcntl.LOCK_EX)
@@ -62,6 +70,8 @@ def app_url(database_url: str, redis_url: str) -> Iterator[str]:
         REDIS_DB_QUEUE=redis_db,
         ENVIRONMENT="test",
         GRANIAN_WORKERS="1",
+        SIMULATOR_URL=simulator.url,
+        ADMIN_EMAILS=E2E_ADMIN_EMAIL,
         # Same bun setup as scripts/bootstrap.sh, so running pytest directly works too.
         PATH=f"{PROJECT_ROOT / '.tools' / 'bun' / 'node_modules' / '.bin'}:{os.environ.get('PATH', '')}",
         REFLEX_USE_SYSTEM_BUN="1",
