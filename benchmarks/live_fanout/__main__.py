@@ -60,7 +60,7 @@ class Viewer:
 @dataclass
 class Voter:
     outstanding: list[tuple[float, int]] = field(default_factory=list)  # (send time, song), FIFO
-    confirmed: list[tuple[float, int]] = field(default_factory=list)  # (send time, seq)
+    confirmed: list[tuple[float, int, float]] = field(default_factory=list)  # (sent, seq, answered)
 
 
 def _setup_db() -> tuple[str, str, list[int]]:
@@ -156,7 +156,7 @@ async def _run_case(
             voters[i].outstanding.pop(0)
             seq = (mine.get("pending_seq_rx_state_") or {}).get(str(psid))
             if seq is not None and seq != NOT_CONFIRMED:
-                voters[i].confirmed.append((sent, int(seq)))
+                voters[i].confirmed.append((sent, int(seq), time.monotonic()))
 
         return handler
 
@@ -196,7 +196,7 @@ async def _run_case(
     drain_until = time.monotonic() + 15
     while time.monotonic() < drain_until:  # until every answer and every push has arrived
         await asyncio.sleep(0.5)
-        top = max((seq for v in voters for _, seq in v.confirmed), default=0)
+        top = max((c[1] for v in voters for c in v.confirmed), default=0)
         if not any(v.outstanding for v in voters) and all(
             v.arrivals and max(s for _, s in v.arrivals) >= top for v in viewers
         ):
@@ -214,9 +214,10 @@ async def _run_case(
             if not best or seq > best[-1][0]:
                 best.append((seq, t))
         firsts.append(best)
-    latencies, missing = [], 0
+    latencies, from_answer, missing = [], [], 0
     confirmed = [c for v in voters for c in v.confirmed]
-    for sent, seq in confirmed:
+    acks = [(answered - sent) * 1000 for sent, _, answered in confirmed]
+    for sent, seq, answered in confirmed:
         worst = 0.0
         for best in firsts:
             hit = next((t for s, t in best if s >= seq), None)
@@ -228,6 +229,7 @@ async def _run_case(
             missing += 1
         else:
             latencies.append(worst * 1000)
+            from_answer.append(max(worst - (answered - sent), 0.0) * 1000)
     for s in sockets:
         await s.close()
     return {
@@ -242,6 +244,9 @@ async def _run_case(
         "max_ms": round(max(latencies), 1) if latencies else None,
         "mean_ms": round(statistics.fmean(latencies), 1) if latencies else None,
         "votes_never_seen_by_all": missing,
+        "ack_p50_ms": round(_pct(acks, 0.5), 1),
+        "ack_p95_ms": round(_pct(acks, 0.95), 1),
+        "after_ack_p95_ms": round(_pct(from_answer, 0.95), 1),
         "backend_cpu_pct": round(100 * cpu_s / wall_s, 1),
         "client_cpu_pct": round(100 * client_cpu / wall_s, 1),
         "backend_rss_mb": round(rss_mb, 1),

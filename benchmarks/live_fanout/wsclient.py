@@ -124,8 +124,8 @@ class ReflexSocket:
         elif frame.startswith(f"42{NAMESPACE},"):
             name, data = json.loads(frame[len(NAMESPACE) + 3 :])
             if name == "event":
-                for queued in data.get("events") or []:  # events the server asks the "browser" to send
-                    self._send_text(
-                        f'42{NAMESPACE},["event",{json.dumps({**queued, "router_data": self.router_data()})}]'
-                    )
+                for queued in data.get("events") or []:  # state events the server asks the "browser" to send
+                    if queued.get("name", "").startswith(f"{ROOT}."):
+                        event = {**queued, "router_data": self.router_data()}
+                        self._send_text(f'42{NAMESPACE},["event",{json.dumps(event)}]')
                 self.on_event(self, data.get("delta") or {})

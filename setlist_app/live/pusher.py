@@ -20,6 +20,7 @@ import logging
 import os
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +88,10 @@ def _read_counts_sync(show_ids: list[int]) -> dict[int, ShowCounts]:
         return read_counts(session, show_ids)
 
 
+# The tick's one read never queues behind page loads in asyncio's small default thread pool.
+_reader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="live-read")
+
+
 def room(show_id: int) -> str:
     return f"{ROOM_PREFIX}{show_id}"
 
@@ -104,6 +109,7 @@ class LiveHub:
         self._dirty: set[int] = set()
         self._wake = asyncio.Event()
         self._written: dict[int, int] = {}  # show -> local viewer count last written to Redis
+        self._loading: dict[int, asyncio.Future[None]] = {}
         # Local read order, to drop a slower concurrent read that lands late. Not Redis's sequence
         # numbers: they restart at 0 when Redis loses its data, which froze every watched show.
         self._reads = 0
@@ -129,7 +135,12 @@ class LiveHub:
                 self.mark_dirty(int(name.removeprefix(ROOM_PREFIX)))
         await self._ns.enter_room(sid, target)
         if show_id not in self.snapshots:
-            await self._refresh([show_id], emit=False)
+            # Single-flight: a burst of joins to a cold show waits for one read, not one each.
+            loading = self._loading.get(show_id)
+            if loading is None:
+                loading = self._loading[show_id] = asyncio.ensure_future(self._refresh([show_id], emit=False))
+                loading.add_done_callback(lambda _: self._loading.pop(show_id, None))
+            await asyncio.shield(loading)
         self.mark_dirty(show_id)  # the viewer count changed
 
     async def leave(self, sid: str) -> None:
@@ -275,7 +286,7 @@ class LiveHub:
             pipe.get(publisher.seq_key(show_id))
             pipe.hgetall(publisher.viewers_key(show_id))
         replies = await pipe.execute()
-        counts = await asyncio.to_thread(_read_counts_sync, show_ids)
+        counts = await asyncio.get_running_loop().run_in_executor(_reader, _read_counts_sync, show_ids)
         read_done = time.perf_counter()
         ttl_ms = get_settings().live_viewer_ttl_seconds * 1000
         now_ms = time.time() * 1000

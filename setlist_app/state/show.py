@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import reflex as rx
 from sqlmodel import Session
@@ -18,13 +21,22 @@ from setlist_app.services import voting
 from setlist_app.services.voting_limits import VoteRateLimiter
 from setlist_app.settings import get_settings
 from setlist_app.state.catalog import PageLoad
-from setlist_app.state.db import run_db
+from setlist_app.state.db import _in_session
 from setlist_app.state.viewer import ViewerMixin
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 NOT_CONFIRMED = 2**31 - 1  # an optimistic count stays until a snapshot at least this new arrives
 SAVE_FAILED = "We couldn't save that just now. Please try again."
 _shared: dict[str, Any] = {}
+# Votes and page loads get their own threads: asyncio's default pool has only cpu+4 of them, and a
+# burst of joins would queue every vote behind them (sized to the engine's pool + overflow).
+_db_threads = ThreadPoolExecutor(max_workers=24, thread_name_prefix="show-db")
+
+
+async def run_db(fn: Callable[..., T], *args: Any) -> T:
+    """`setlist_app.state.db.run_db` on the show page's own thread pool."""
+    return await asyncio.get_running_loop().run_in_executor(_db_threads, _in_session, fn, *args)
 
 
 def _redis() -> Any:
@@ -100,14 +112,24 @@ def _add_and_allowance(
     return result, voting.allowance(session, viewer, show_id)
 
 
-def _viewer_data(
-    session: Session, viewer: Viewer, show_id: int
-) -> tuple[list[int], voting.Allowance, str, list[int]]:
-    return (
-        voting.my_votes(session, viewer, show_id),
-        voting.allowance(session, viewer, show_id),
-        voting.closed_reason(session, show_id),
-        [row.song_id for row in views.prediction_rows(session, show_id)],
+@dataclass
+class _PageData:
+    page: views.ShowPage | None
+    my_votes: list[int]
+    allowance: voting.Allowance
+    closed: str
+
+
+def _page_data(session: Session, slug: str, viewer: Viewer) -> _PageData:
+    """Everything the page needs for this viewer, in one session."""
+    page = views.show_page(session, slug)
+    if page is None:
+        return _PageData(None, [], voting.Allowance(None, None), "")
+    return _PageData(
+        page,
+        voting.my_votes(session, viewer, page.show_id),
+        voting.allowance(session, viewer, page.show_id),
+        voting.closed_reason(session, page.show_id),
     )
 
 
@@ -146,16 +168,16 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
         self.picker_open, self.sign_in_prompt, self.busy = False, False, []
         yield
         try:
-            page = await run_db(views.show_page, self._route_slug())
-            self.not_found = page is None
-            self.page = page or views.ShowPage()
-            if page is not None:
-                viewer = self._viewer()
-                mine, allow, closed, present = await run_db(_viewer_data, viewer, page.show_id)
-                self.my_votes, self.closed_message, self.present_songs = mine, closed, present
-                self._set_allowance(viewer, allow)
+            viewer = self._viewer()
+            data = await run_db(_page_data, self._route_slug(), viewer)
+            self.not_found = data.page is None
+            self.page = data.page or views.ShowPage()
+            if data.page is not None:
+                self.my_votes, self.closed_message = data.my_votes, data.closed
+                self.present_songs = [row.song_id for row in data.page.prediction]
+                self._set_allowance(viewer, data.allowance)
                 self.pending, self.pending_seq = {}, {}
-                await self._watch(page.show_id)
+                await self._watch(data.page.show_id)
         except Exception:
             self.error = "We couldn't load this show right now."
             raise
