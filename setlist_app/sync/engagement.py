@@ -57,7 +57,7 @@ def reconcile(session: Session, now: datetime) -> EngagementResult:
         update(_S).where(_S.c.vote_count != show_votes, quiet(_S.c.id)).values(vote_count=show_votes)
     ).rowcount
     song_votes = _count(_V, _V.c.prediction_song_id == _PS.c.id)
-    song_show = select(_P.c.show_id).where(_P.c.id == _PS.c.prediction_id).scalar_subquery()
+    song_show = select(_P.c.show_id).where(_P.c.id == _PS.c.prediction_id).correlate(_PS).scalar_subquery()
     song_fixed = session.execute(
         update(_PS).where(_PS.c.vote_count != song_votes, quiet(song_show)).values(vote_count=song_votes)
     ).rowcount

@@ -122,6 +122,8 @@ def _quiet(session: Session, now: datetime) -> bool:
 
 def start(session: Session, now: datetime) -> None:
     """Enter first-run mode: fast intervals for the fill crons, all due now. The caller commits."""
+    from setlist_app.sync import registry  # noqa: F401  (every planner registered before its cron row)
+
     crons.ensure_defaults(session, now)
     for name, seconds in FAST_INTERVALS.items():
         session.execute(
