@@ -1,4 +1,6 @@
-"""First-run launcher: migrate, seed, start Redis (if needed), simulator, worker and app; supervise them.
+"""First-run launcher: migrate, start Redis (if needed), simulator, worker and app; supervise them.
+
+An empty database is filled by the worker through the sync pipeline (see setlist_app.bootstrap).
 
 `python -m setlist_app.launcher` is what `make run` calls. Every child is restarted with backoff when
 it crashes; Ctrl-C (or SIGTERM) stops everything that was started, including process groups, so no
@@ -200,7 +202,8 @@ def main() -> None:
     from setlist_app.bootstrap import prepare_database
 
     Path(PROJECT_ROOT / "data").mkdir(exist_ok=True)
-    prepare_database(settings)
+    if prepare_database(settings):
+        log.info("first run: the worker imports artists, catalogs and setlists in a few minutes")
 
     if settings.uses_simulator:
         port = urlparse(settings.simulator_url).port or 8765
@@ -243,6 +246,10 @@ def main() -> None:
         for child in children:
             if child.proc is None:
                 child.start()
+            if child.name == "simulator" and not wait_for_http(
+                f"{settings.simulator_url.rstrip('/')}/__health", 30, children
+            ):
+                log.warning("the simulator is not answering yet; the worker's jobs will retry")
         log.info("building and starting the app (the first build takes a minute or two)...")
         if wait_for_http(f"http://127.0.0.1:{settings.port}/ping", 600, children):
             print(
