@@ -306,16 +306,21 @@ def main() -> None:
                     case["workers"] = workers
                     print(json.dumps(case), flush=True)
                     results.append(case)
+                    _write(args.out, results)  # after every case: a run stopped early keeps its data
                 finally:
                     serve.stop(proc)
                     _drop_db(db_name)
+    print(f"wrote {args.out}")
+
+
+def _write(out: str, results: list[dict[str, Any]]) -> None:
     meta = {
         "cpus": os.cpu_count(),
         "tick_ms": int(os.environ.get("LIVE_TICK_MS", "100")),
+        "load_average_1_5_15": os.getloadavg(),  # the machine is shared: read results with this
         "at": utcnow().isoformat(),
     }
-    Path(args.out).write_text(json.dumps({"meta": meta, "results": results}, indent=2))
-    print(f"wrote {args.out}")
+    Path(out).write_text(json.dumps({"meta": meta, "results": results}, indent=2))
 
 
 if __name__ == "__main__":
