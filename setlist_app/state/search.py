@@ -41,6 +41,7 @@ class SearchState(ViewerMixin, rx.State):
     request_slug: str = ""
     requesting: bool = False
     _request_job: int = 0
+    _request_key: str = ""
 
     @rx.var
     def total(self) -> int:
@@ -54,7 +55,9 @@ class SearchState(ViewerMixin, rx.State):
     async def load(self):  # type: ignore[no-untyped-def]
         """/search?q=...: run the query from the URL."""
         q = str(self.router.url.query_parameters.get("q", ""))[: svc.MAX_QUERY]
-        self.request_status, self.request_message, self.request_slug = "", "", ""
+        if svc.discovery_key(q) != self._request_key:  # a reload keeps showing the same request
+            self._request_job, self._request_key = 0, ""  # also stops an earlier poller
+            self.request_status, self.request_message, self.request_slug = "", "", ""
         await self._run(q)
 
     @rx.event
@@ -104,6 +107,7 @@ class SearchState(ViewerMixin, rx.State):
         finally:
             self.requesting = False
         self._show(progress)
+        self._request_key = svc.discovery_key(self.query)
         if progress.active:
             yield SearchState.poll_request
 
