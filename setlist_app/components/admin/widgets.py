@@ -69,7 +69,7 @@ def stat(label: str, value: rx.Var | str, *, icon: str, hint: rx.Var | str | Non
             width="100%",
         ),
         size="2",
-        min_width="150px",
+        min_width="170px",
         flex="1",
         class_name=f"stat-{label.lower().replace(' ', '-')}",
     )

@@ -58,14 +58,12 @@ def _health() -> rx.Component:
 
 def _pipeline() -> rx.Component:
     return rx.flex(
-        stat(
-            "Queue depth", S.health["queue_depth"].to_string(), icon="layers", hint="pending + running jobs"
-        ),
+        stat("Queue depth", S.health["queue_depth"].to_string(), icon="layers", hint="pending + running"),
         stat(
             "Jobs last minute",
             S.health["jobs_last_minute"].to_string(),
             icon="gauge",
-            hint="spike threshold " + S.spike_threshold.to_string(),
+            hint="alarm at " + S.spike_threshold.to_string(),
         ),
         stat("Jobs today", S.health["jobs_today"].to_string(), icon="list-checks"),
         stat(

@@ -293,6 +293,7 @@ def _cron_row(row: rx.Var) -> rx.Component:
                 on_click=C.run_now(name),
                 disabled=row["run_now_requested"].to(bool),
                 class_name="cron-run-now",
+                white_space="nowrap",
             )
         ),
         class_name="cron-row",

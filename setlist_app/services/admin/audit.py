@@ -26,7 +26,7 @@ class AdminError(Exception):
 
 
 def _summary(value: Any) -> str:
-    if value is None or value is True:
+    if value is None or isinstance(value, bool):  # flags are in the arguments already
         return "ok"
     return f"ok: {value}"[:500]
 
