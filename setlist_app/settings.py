@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     anon_ip_rate_per_minute: int = 60  # per client IP for anonymous voters (cookie churn)
     live_tick_ms: int = 100  # at most one snapshot per show per tick, per backend worker
     live_resync_seconds: float = 5.0  # re-read watched shows this often even without a publish
+    health_poll_seconds: float = 3.0  # each backend worker re-reads sync health this often for the banner
     live_viewer_ttl_seconds: float = 15.0  # a worker's viewer count expires if not refreshed
 
     # Sync pipeline (DESIGN.md §6). Budgets are alarms, not hard limits: over them the
@@ -118,7 +119,9 @@ class Settings(BaseSettings):
     # Operations: logs, metrics, health, the launcher (README "Production").
     log_level: str = "INFO"  # DEBUG | INFO | WARNING | ERROR
     log_format: str = "auto"  # auto (JSON when ENVIRONMENT=prod, else text) | json | text
-    metrics_token: str = ""  # bearer token for /metrics; empty = direct localhost requests only (no proxy headers)
+    metrics_token: str = (
+        ""  # bearer token for /metrics; empty = direct localhost requests only (no proxy headers)
+    )
     prometheus_multiproc_dir: str = ""  # shared dir of a host's app+arq processes for metrics; wiped at start
     ready_requires_worker: bool = True  # /readyz fails while no arq worker heartbeat is fresh
     ready_migrations_cache_seconds: float = 30.0  # /readyz re-checks the Alembic revision this often

@@ -6,6 +6,7 @@ import reflex as rx
 from reflex_base.vars.base import Var
 from reflex_components_core.el.elements.base import BaseHTML
 
+from setlist_app.components.health_banner import health_banner
 from setlist_app.state.account import SessionState
 
 NAV_ITEMS: list[tuple[str, str, str]] = [
@@ -161,6 +162,7 @@ def page_shell(*children: rx.Component) -> rx.Component:
     return rx.box(
         _top_nav(),
         rx.box(
+            health_banner(),
             *children,
             width="100%",
             max_width="1100px",

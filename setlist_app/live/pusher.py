@@ -20,6 +20,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ from setlist_app.live import publisher
 from setlist_app.live.snapshot import ShowCounts, ranks, read_counts
 from setlist_app.observability import metrics
 from setlist_app.settings import get_settings
+from setlist_app.sync.status import Health
 
 log = logging.getLogger(__name__)
 ROOM_PREFIX = "show:"
@@ -167,13 +169,15 @@ class LiveHub:
         self._wake.set()
 
     # -- the loop -------------------------------------------------------------------------------
-    async def run(self, app: Any, state_name: str) -> None:
-        """Lifespan task body: subscriber, periodic resync and the flusher until cancelled."""
+    async def run(self, app: Any, state_name: str, health_state_name: str = "") -> None:
+        """Lifespan task body: subscriber, periodic resync, health banner and the flusher until cancelled."""
         # Per process, at start: the app is imported before granian forks its workers.
         self.instance = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._ns, self._state_name = app.event_namespace, state_name
         self._redis = publisher.app_redis()
         tasks = [asyncio.create_task(self._subscribe()), asyncio.create_task(self._resync())]
+        if health_state_name:
+            tasks.append(asyncio.create_task(health.watch.run(self._health_emitter(health_state_name))))
         try:
             await self._flusher()
         finally:
@@ -184,6 +188,15 @@ class LiveHub:
                 await asyncio.wait_for(self._write_viewers({show: 0 for show in self._written}), 1.0)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._redis.aclose(), 1.0)
+
+    def _health_emitter(self, state_name: str) -> Callable[[Health], Awaitable[None]]:
+        """Send a health change to every socket of this worker (no room: the banner is on every page)."""
+
+        async def emit(current: Health) -> None:
+            delta = {"level" + FIELD_MARKER: current.level, "message" + FIELD_MARKER: current.message}
+            await self._ns.emit("event", {"delta": {state_name: delta}, "events": []})
+
+        return emit
 
     async def _subscribe(self) -> None:
         while True:
@@ -321,6 +334,7 @@ hub = LiveHub()
 
 async def live_pusher(app: Any) -> None:
     """Lifespan task registered in `setlist_app.py`: one hub per backend worker process."""
-    from setlist_app.state.show import ShowLive  # the UI substate the deltas address
+    from setlist_app.state.health import HealthLive  # the UI substates the deltas address
+    from setlist_app.state.show import ShowLive
 
-    await hub.run(app, ShowLive.get_full_name())
+    await hub.run(app, ShowLive.get_full_name(), HealthLive.get_full_name())

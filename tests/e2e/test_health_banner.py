@@ -1,0 +1,99 @@
+"""The sync-health banner in Chromium, live (no reload): down without a worker heartbeat, gone when a
+worker beats, degraded after a simulator fault storm opens the Spotify circuit, gone on recovery.
+
+The sync jobs run in this process with the real Spotify client against the session's simulator,
+exactly as the worker would run them; the app only reads `sync_status`/circuits, like in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from playwright.sync_api import Page, expect
+from redis.asyncio import Redis
+from sqlmodel import Session, select
+
+from setlist_app.db import get_engine
+from setlist_app.models import Artist, ProviderCircuit, utcnow
+from setlist_app.providers.factory import build_providers
+from setlist_app.settings import get_settings
+from setlist_app.sync import catalog, executors, status
+from setlist_app.sync.context import SyncContext
+from tests.e2e.conftest import screenshot
+from tests.fixtures.simulator import SimulatorServer
+
+pytestmark = pytest.mark.e2e
+
+
+def _heartbeat() -> None:
+    with Session(get_engine()) as s:
+        status.refresh(s, utcnow(), phase="idle", queue_depth=0, jobs_last_minute=0, jobs_today=0)
+        s.commit()
+
+
+async def _sync_catalogs(redis_url: str, simulator_url: str, artist_ids: list[int]) -> list[str]:
+    """Run one catalog sync per artist, through the gateway and `run_job`, as the worker does."""
+    settings = get_settings().model_copy(
+        update={"simulator_url": simulator_url, "circuit_cooldown_seconds": 2}
+    )
+    redis = Redis.from_url(redis_url)
+    providers = build_providers(settings, redis)
+    ctx = SyncContext(settings=settings, engine=get_engine(), redis=redis, providers=providers)
+    outcomes = []
+    try:
+        for artist_id in artist_ids:
+            with Session(get_engine()) as s:
+                job = catalog.request_catalog_sync(s, artist_id, requested_by="admin:0", now=utcnow())
+                s.commit()
+            outcomes.append((await executors.run_job(job.job_id, ctx)).status)
+    finally:
+        await providers.aclose()
+        await redis.aclose()
+    return outcomes
+
+
+def _banner_level(page: Page) -> str | None:
+    banner = page.locator("#health-banner")
+    return banner.get_attribute("data-level") if banner.count() else None
+
+
+def test_banner_follows_sync_health_live(
+    app_url: str, seeded: None, page: Page, simulator: SimulatorServer, redis_url: str
+) -> None:
+    with Session(get_engine()) as s:
+        artists = s.exec(select(Artist.id).where(Artist.spotify_id.is_not(None)).order_by(Artist.id)).all()  # type: ignore[union-attr]
+        # The seeded catalog counts as fresh (24 h guard): make these artists due again.
+        for artist in s.exec(select(Artist).where(Artist.id.in_(artists))).all():  # type: ignore[union-attr]
+            artist.catalog_attempted_at = None
+            artist.catalog_synced_at = None
+            s.add(artist)
+        s.commit()
+    threshold = get_settings().circuit_failure_threshold
+    assert len(artists) > threshold + 1
+
+    page.goto(app_url + "/")
+    banner = page.locator("#health-banner")
+    expect(banner).to_have_attribute("data-level", "down")  # no worker heartbeat yet
+    expect(banner).to_contain_text("Background sync is not running")
+    expect(banner).to_contain_text("Voting still works")
+
+    _heartbeat()
+    expect(banner).to_have_count(0, timeout=15_000)  # pushed, no reload
+
+    simulator.fault("/spotify/v1/artists/*", "5xx", count=1000, status=503)
+    outcomes = asyncio.run(_sync_catalogs(redis_url, simulator.url, artists[:threshold]))
+    assert outcomes == ["failed"] * threshold
+    with Session(get_engine()) as s:
+        assert s.get(ProviderCircuit, "spotify").state == "open"  # type: ignore[union-attr]
+    _heartbeat()
+    expect(banner).to_have_attribute("data-level", "degraded", timeout=15_000)
+    expect(banner).to_contain_text("music data provider(s) are unavailable")
+    screenshot(page, "health-banner-degraded")
+
+    simulator.reset()
+    asyncio.run(asyncio.sleep(2.5))  # the (shortened) circuit cool-down
+    assert asyncio.run(_sync_catalogs(redis_url, simulator.url, [artists[threshold]])) == ["succeeded"]
+    _heartbeat()
+    expect(banner).to_have_count(0, timeout=15_000)
+    assert _banner_level(page) is None
