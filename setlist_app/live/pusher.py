@@ -28,7 +28,7 @@ from typing import Any
 from sqlmodel import Session
 
 from setlist_app.db import get_engine
-from setlist_app.live import publisher
+from setlist_app.live import health, publisher
 from setlist_app.live.snapshot import ShowCounts, ranks, read_counts
 from setlist_app.observability import metrics
 from setlist_app.settings import get_settings
