@@ -8,6 +8,10 @@ exactly as the worker would run them; the app only reads `sync_status`/circuits,
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -24,6 +28,7 @@ from tests.e2e.conftest import screenshot
 from tests.fixtures.simulator import SimulatorServer
 
 pytestmark = pytest.mark.e2e
+T = TypeVar("T")
 
 
 def _heartbeat() -> None:
@@ -51,6 +56,12 @@ async def _sync_catalogs(redis_url: str, simulator_url: str, artist_ids: list[in
         await providers.aclose()
         await redis.aclose()
     return outcomes
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion off this thread (Playwright's sync API owns its event loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _banner_level(page: Page) -> str | None:
@@ -82,7 +93,7 @@ def test_banner_follows_sync_health_live(
     expect(banner).to_have_count(0, timeout=15_000)  # pushed, no reload
 
     simulator.fault("/spotify/v1/artists/*", "5xx", count=1000, status=503)
-    outcomes = asyncio.run(_sync_catalogs(redis_url, simulator.url, artists[:threshold]))
+    outcomes = _run(_sync_catalogs(redis_url, simulator.url, artists[:threshold]))
     assert outcomes == ["failed"] * threshold
     with Session(get_engine()) as s:
         assert s.get(ProviderCircuit, "spotify").state == "open"  # type: ignore[union-attr]
@@ -92,8 +103,8 @@ def test_banner_follows_sync_health_live(
     screenshot(page, "health-banner-degraded")
 
     simulator.reset()
-    asyncio.run(asyncio.sleep(2.5))  # the (shortened) circuit cool-down
-    assert asyncio.run(_sync_catalogs(redis_url, simulator.url, [artists[threshold]])) == ["succeeded"]
+    time.sleep(2.5)  # the (shortened) circuit cool-down
+    assert _run(_sync_catalogs(redis_url, simulator.url, [artists[threshold]])) == ["succeeded"]
     _heartbeat()
     expect(banner).to_have_count(0, timeout=15_000)
     assert _banner_level(page) is None
