@@ -18,7 +18,7 @@ from sqlmodel import Session
 from setlist_app.models.sync import ProviderCircuit, SyncStatus
 from setlist_app.settings import Settings, get_settings
 
-HealthLevel = Literal["ok", "degraded", "down"]
+HealthLevel = Literal["ok", "syncing", "degraded", "down"]
 _STATUS = SyncStatus.__table__
 
 
@@ -125,7 +125,7 @@ def _recent_unresolved_failures(row: SyncStatus, now: datetime, window: timedelt
 
 
 def read_health(session: Session, now: datetime, settings: Settings | None = None) -> Health:
-    """The banner's verdict: down (no live worker), degraded (paused, alert, failures) or ok."""
+    """The banner's verdict: down (no live worker), degraded (paused, alert, failures), syncing (progress) or ok."""
     settings = settings or get_settings()
     row = get_status(session)
     stale = timedelta(seconds=settings.sync_heartbeat_stale_seconds)
@@ -144,4 +144,6 @@ def read_health(session: Session, now: datetime, settings: Settings | None = Non
         problems.append(f"recent {', '.join(k.replace('_', ' ') for k in failing)} jobs failed")
     if problems:
         return Health("degraded", "Some data may be out of date: " + "; ".join(problems) + ".")
+    if row.message:  # first-run progress ("Importing catalogs: 12/22 artists"), shown as information
+        return Health("syncing", row.message)
     return Health("ok", "")
