@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from alembic import context
 from sqlmodel import SQLModel
 
 import setlist_app.models  # noqa: F401  (registers every table)
-from alembic import context
 from setlist_app.db import make_engine
 from setlist_app.settings import get_settings
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -37,7 +38,7 @@ def _gone(pid: int) -> bool:
 def test_crashing_child_restarts_with_growing_backoff(tmp_path: Path) -> None:
     child = Child("crasher", [PY, "-c", "raise SystemExit(3)"], dict(os.environ), log_path=tmp_path / "c.log")
     starts: list[float] = []
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 20  # generous: a loaded machine starts processes slowly
     while time.monotonic() < deadline and len(starts) < 3:
         before = child.proc
         child.poll()
@@ -45,8 +46,9 @@ def test_crashing_child_restarts_with_growing_backoff(tmp_path: Path) -> None:
             starts.append(time.monotonic())
         time.sleep(0.05)
     assert len(starts) == 3, starts
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    assert 0.9 < gaps[0] < 1.8 and 1.9 < gaps[1] < 2.8, gaps  # 1 s, then 2 s
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    # Never earlier than the backoff (1 s, then 2 s); no upper bound, which would only measure load.
+    assert gaps[0] >= 1.0 and gaps[1] >= 2.0, gaps
     assert child.failures == 2 and child.backoff() == 2.0
     child.backoff_max, child.failures = 3.0, 10
     assert child.backoff() == 3.0
@@ -125,7 +127,7 @@ def test_ctrl_c_stops_everything_and_launcher_death_kills_children(tmp_path: Pat
         assert len(pids) == 3 and not any(_gone(p) for p in pids)
         proc.send_signal(how)  # Ctrl-C, or the launcher itself killed (PR_SET_PDEATHSIG)
         proc.wait(timeout=15)
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 20  # generous: a loaded machine starts processes slowly
         while not all(_gone(p) for p in pids) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert all(_gone(p) for p in pids), how
