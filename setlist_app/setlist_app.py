@@ -42,9 +42,13 @@ app.add_page(account.account, route="/account", title="Your account · Setlist",
 app.add_page(catalog.page_not_found, route="404", title="Not found · Setlist")
 app.add_page(catalog.trending, route="/trending", title="Trending · Setlist", on_load=HomeState.load)
 app.add_page(search_page.search, route="/search", title="Search · Setlist", on_load=SearchState.load)
-app.add_page(activity_page.activity, route="/activity", title="Activity · Setlist", on_load=ActivityState.load)
+app.add_page(
+    activity_page.activity, route="/activity", title="Activity · Setlist", on_load=ActivityState.load
+)
 app.add_page(venue_page.venue, route="/venues/[slug]", title="Venue · Setlist", on_load=VenueState.load)
-app.add_page(profile_page.profile, route="/profile", title="Your profile · Setlist", on_load=ProfileState.load)
+app.add_page(
+    profile_page.profile, route="/profile", title="Your profile · Setlist", on_load=ProfileState.load
+)
 app.add_page(profile_page.profile, route="/users/[id]", title="Fan · Setlist", on_load=ProfileState.load)
 app.add_page(admin_pages.overview, route="/admin", title="Admin · Setlist", on_load=AdminOverviewState.load)
 app.add_page(admin_pages.jobs, route="/admin/jobs", title="Jobs · Admin", on_load=AdminJobsState.load)

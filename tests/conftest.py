@@ -113,3 +113,9 @@ def reset_tables(eng: Engine) -> None:
                 " write_conflicts=0, worker_heartbeat_at=NULL"
             )
         )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread,
+    after which pytest-asyncio tests could not start their own."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))

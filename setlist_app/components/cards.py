@@ -72,7 +72,9 @@ def show_row(show: ShowCard) -> rx.Component:
                     spacing="0",
                     min_width="3.5em",
                 ),
-                rx.box(artwork(show.image_url, show.gradient, show.initials, "56px"), display=["none", "block"]),
+                rx.box(
+                    artwork(show.image_url, show.gradient, show.initials, "56px"), display=["none", "block"]
+                ),
                 rx.vstack(
                     rx.text(show.artist_name, weight="bold", size="3"),
                     rx.text(show.venue_name + " · " + show.city, size="2", color=rx.color("gray", 11)),
