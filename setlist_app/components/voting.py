@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from setlist_app.services.voting import SIGN_IN_URL, PickerSong
+from setlist_app.components.layout import server_link, sign_in_url
+from setlist_app.components.report import report_button
+from setlist_app.services.voting import PickerSong
 from setlist_app.state.show import LiveSong, ShowLive, ShowState
 
 ROW_HEIGHT = 64
@@ -65,7 +67,12 @@ def prediction_row(song: LiveSong) -> rx.Component:
                     rx.text(song.title, weight="bold", truncate=True),
                     rx.cond(
                         song.source == "fan",
-                        rx.badge("fan pick", variant="soft", size="1", color_scheme="iris"),
+                        rx.hstack(
+                            rx.badge("fan pick", variant="soft", size="1", color_scheme="iris"),
+                            report_button(song.id),
+                            spacing="1",
+                            align="center",
+                        ),
                     ),
                     spacing="2",
                     align="center",
@@ -145,7 +152,10 @@ def allowance_note() -> rx.Component:
                     rx.cond(ShowState.adds_left == 1, " song add", " song adds"),
                     " left for this show.",
                 ),
-                rx.link("Sign in for unlimited", href=SIGN_IN_URL, weight="medium"),
+                server_link(
+                    rx.text("Sign in for unlimited", weight="medium", color=rx.color("accent", 11)),
+                    sign_in_url(),
+                ),
                 spacing="2",
                 wrap="wrap",
             ),
@@ -183,7 +193,7 @@ def sign_in_prompt() -> rx.Component:
                 ),
                 rx.hstack(
                     rx.dialog.close(rx.button("Not now", variant="soft", color_scheme="gray")),
-                    rx.link(rx.button("Sign in", class_name="sign-in-button"), href=SIGN_IN_URL),
+                    server_link(rx.button("Sign in", class_name="sign-in-button"), sign_in_url()),
                     spacing="3",
                     justify="end",
                     width="100%",

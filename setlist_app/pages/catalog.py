@@ -14,7 +14,7 @@ from setlist_app.components.cards import (
     show_row,
     skeleton_rows,
 )
-from setlist_app.components.layout import page_shell, sign_in_url
+from setlist_app.components.layout import page_shell, server_link, sign_in_url
 from setlist_app.components.search import search_box
 from setlist_app.services.catalog_views import CatalogSong, RecentShow, ShowOption
 from setlist_app.state.catalog import ArtistsListState, ArtistState, HomeState, ShowsListState
@@ -259,7 +259,7 @@ def _follow_button() -> rx.Component:
                 ),
                 rx.hstack(
                     rx.dialog.close(rx.button("Not now", variant="soft", color_scheme="gray")),
-                    rx.link(rx.button("Sign in"), href=sign_in_url()),
+                    server_link(rx.button("Sign in"), sign_in_url()),
                     justify="end",
                     spacing="3",
                     margin_top="16px",

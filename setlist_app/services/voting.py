@@ -24,7 +24,6 @@ from setlist_app.auth.viewer import Viewer
 from setlist_app.models import Activity, Show, ShowStatus, utcnow
 from setlist_app.settings import get_settings
 
-SIGN_IN_URL = "/auth/login"
 # Raw SQL keeps each step one statement; typed so SQLite hands back aware datetimes too.
 _STARTS_AT = Show.__table__.c.starts_at.type  # type: ignore[attr-defined]
 

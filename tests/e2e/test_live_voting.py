@@ -175,8 +175,14 @@ def test_anonymous_visitor_hits_the_limit_and_is_asked_to_sign_in(
         prompt = page.locator(".sign-in-prompt")
         expect(prompt).to_be_visible()
         expect(prompt.get_by_role("heading")).to_have_text("Keep voting: sign in")
-        expect(prompt.get_by_role("link")).to_have_attribute("href", "/auth/login")
+        expect(prompt.get_by_role("link")).to_have_attribute(
+            "href", re.compile(rf"^/auth/login\?next=/shows/{shows.open_slug}/?$")
+        )
         screenshot(page, "show-sign-in-prompt")
+        # The link is loaded from the server (our /auth route), not by the client router's 404.
+        with page.expect_navigation():
+            prompt.get_by_role("link").click()
+        assert "/oidc/authorize" in page.url
         expect(page.locator(f".vote-button[data-song-id='{ids[2]}']")).to_have_attribute(
             "aria-pressed", "false"
         )
