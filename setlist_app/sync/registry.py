@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from setlist_app.sync import (  # noqa: F401  (the import order is the order planners run in a tick)
+    artist_request,
     catalog,
     discovery,
     engagement,
     enrichment,
     first_run,
+    provider_probe,
     retention,
     seeding,
     setlist_import,
