@@ -181,6 +181,9 @@ def redis_child(settings: Settings, env: dict[str, str], logs: Path) -> Child | 
     return Child("redis", argv, env, log_path=logs / "redis.log")
 
 
+DEMO_ADMIN_EMAIL = "ada@setlist.test"  # a demo user of simulator/oidc.py
+
+
 def main() -> None:
     settings = get_settings()
     configure_logging(settings)
@@ -189,6 +192,10 @@ def main() -> None:
     # One metrics directory for every process started here, emptied before any of them starts.
     env.setdefault(MULTIPROC_ENV, settings.prometheus_multiproc_dir or str(PROJECT_ROOT / "data" / "metrics"))
     reset_directory(env[MULTIPROC_ENV])
+    if settings.uses_simulator and not settings.oidc_issuer_url and not settings.admin_emails:
+        # Demo mode: the simulator's issuer vouches for its demo admin, so the dashboard is reachable.
+        env["ADMIN_EMAILS"] = DEMO_ADMIN_EMAIL
+        log.info("demo mode: sign in as %s (simulator) to open /admin", DEMO_ADMIN_EMAIL)
     children: list[Child] = []
     redis = redis_child(settings, env, logs)
     if redis is not None:
