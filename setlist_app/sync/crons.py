@@ -42,7 +42,7 @@ def ensure_defaults(session: Session, now: datetime) -> None:
             .values(
                 name=spec.name,
                 description=spec.description[:300],
-                enabled=True,
+                enabled=spec.enabled,
                 essential=spec.essential,
                 interval_seconds=spec.interval_seconds,
                 limit_per_run=spec.limit_per_run,

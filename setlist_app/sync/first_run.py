@@ -165,6 +165,7 @@ def finish(session: Session, now: datetime) -> None:
     limit_per_run=0,  # reports progress only: creates no jobs
     essential=True,
     description="First run: show fill progress; restore normal intervals when done",
+    enabled=False,  # only `start()` (an empty database at launch) switches first-run mode on
 )
 async def plan_first_run(p: PlanContext) -> int:
     current = progress(p.session, p.now)

@@ -58,20 +58,29 @@ class PlannerSpec:
     limit_per_run: int
     essential: bool  # keeps running while the budget alarm pauses the others
     description: str
+    enabled: bool = True  # the cron's default; a disabled-by-default cron is switched on explicitly
 
 
 _PLANNERS: dict[str, PlannerSpec] = {}
 
 
 def planner(
-    name: str, *, interval_seconds: int, limit_per_run: int, essential: bool = False, description: str = ""
+    name: str,
+    *,
+    interval_seconds: int,
+    limit_per_run: int,
+    essential: bool = False,
+    description: str = "",
+    enabled: bool = True,
 ) -> Callable[[Planner], Planner]:
     """Register a planner and the defaults of its cron."""
 
     def register(fn: Planner) -> Planner:
         if name in _PLANNERS and _PLANNERS[name].fn is not fn:
             raise ValueError(f"planner {name!r} already registered")
-        _PLANNERS[name] = PlannerSpec(name, fn, interval_seconds, limit_per_run, essential, description)
+        _PLANNERS[name] = PlannerSpec(
+            name, fn, interval_seconds, limit_per_run, essential, description, enabled
+        )
         return fn
 
     return register

@@ -179,14 +179,14 @@ def test_anonymous_visitor_hits_the_limit_and_is_asked_to_sign_in(
             "href", re.compile(rf"^/auth/login\?next=/shows/{shows.open_slug}/?$")
         )
         screenshot(page, "show-sign-in-prompt")
-        # The link is loaded from the server (our /auth route), not by the client router's 404.
-        with page.expect_navigation():
-            prompt.get_by_role("link").click()
-        assert "/oidc/authorize" in page.url
         expect(page.locator(f".vote-button[data-song-id='{ids[2]}']")).to_have_attribute(
             "aria-pressed", "false"
         )
         _wait_for(lambda: [_db_count(i) for i in ids] == [before[0] + 1, before[1] + 1, before[2]])
+        # The prompt's link is loaded from the server (our /auth route), not by the client router's 404.
+        with page.expect_navigation():
+            prompt.get_by_role("link").click()
+        assert "/oidc/authorize" in page.url
     finally:
         ctx.close()
 
