@@ -16,7 +16,7 @@ from setlist_app.models import (
     Show,
     Song,
 )
-from setlist_app.services import user_stats
+from setlist_app.services import activity_feed, user_stats
 from setlist_app.services.titles import TitleMatcher
 
 
@@ -113,6 +113,10 @@ def store_actual_setlist(
     session.flush()
     after = user_stats.show_scores(session, show.id, setlist.id)
     user_stats.apply_scores(session, before, after, first_scoring=existing is None)
+    if existing is None:  # the feed tells fans once, when the show is first scored
+        activity_feed.record_scored(
+            session, show.id, show.artist_id, {uid: (s.scored, s.correct) for uid, s in after.items()}
+        )
     return setlist
 
 
