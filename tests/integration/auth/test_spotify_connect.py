@@ -8,6 +8,7 @@ from itertools import pairwise
 
 import httpx
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from setlist_app.api.app import build_api
@@ -18,7 +19,10 @@ from setlist_app.models.catalog import Artist
 from setlist_app.models.sync import SyncJob
 from setlist_app.models.users import OAuthToken, User, UserSpotifyArtist
 from setlist_app.models.voting import Activity, Follow
+from setlist_app.providers.factory import build_providers
 from setlist_app.settings import get_settings
+from setlist_app.sync import executors, planners, registry, token_refresh
+from setlist_app.sync.context import SyncContext
 from simulator.catalog import Catalog
 from tests.fixtures.simulator import SimulatorServer
 from tests.integration.auth.conftest import APP, query, sign_in
@@ -193,3 +197,46 @@ def test_key_rotation_reencrypts_on_use(session: Session, monkeypatch: pytest.Mo
     )  # ...re-sealed
     assert spotify_connect.load_tokens(session, cipher, user.id) == tokens
     get_settings.cache_clear()
+
+
+async def test_token_refresh_cron_refreshes_active_users_and_flags_revoked_ones(
+    client: httpx.AsyncClient, session: Session, auth_env: SimulatorServer, catalog: None, engine: Engine
+) -> None:
+    """The worker's token_refresh planner + executor (setlist_app.sync.token_refresh) end to end."""
+    await sign_in(client)
+    await _connect(client)
+    settings, cipher = get_settings(), cipher_from_settings(get_settings())
+    user = session.exec(select(User)).one()
+    old = spotify_connect.load_tokens(session, cipher, user.id)
+    user.last_seen_at = utcnow()
+    session.exec(select(OAuthToken)).one().expires_at = utcnow() + timedelta(minutes=5)  # due soon
+    session.commit()
+    providers = build_providers(settings)
+    ctx = SyncContext(settings=settings, engine=engine, providers=providers)
+
+    async def run_cron() -> list[executors.RunOutcome]:
+        spec = registry.registered_planners()[token_refresh.KIND]
+        with ctx.session() as s:
+            await spec.fn(planners.PlanContext(spec.name, s, utcnow(), spec.limit_per_run, ctx))
+            s.commit()
+            planned = s.exec(
+                select(SyncJob.id).where(SyncJob.kind == token_refresh.KIND, SyncJob.status == "pending")
+            ).all()
+        return [await executors.run_job(job_id, ctx) for job_id in planned]
+
+    try:
+        [done] = await run_cron()
+        assert done.status == "succeeded" and done.result == {"refreshed": True}
+        session.expire_all()
+        assert spotify_connect.load_tokens(session, cipher, user.id).access_token != old.access_token
+        assert await run_cron() == []  # fresh now: nothing planned
+
+        httpx.post(f"{auth_env.url}/__spotify/revoke-refresh-tokens").raise_for_status()
+        session.exec(select(OAuthToken)).one().expires_at = utcnow() - timedelta(minutes=1)
+        session.commit()
+        [revoked] = await run_cron()
+        assert revoked.status == "succeeded" and revoked.result == {"reconnect_required": True}
+        session.expire_all()
+        assert spotify_connect.spotify_status(session, cipher, user.id).needs_reconnect
+    finally:
+        await providers.aclose()
