@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlmodel import Session
 
-from setlist_app.models.catalog import Artist, ArtistSong, CatalogStatus, Show, ShowStatus, Song
+from setlist_app.models.catalog import Artist, ArtistSong, CatalogStatus, Song
 from setlist_app.models.sync import JobStatus, ProviderCircuit, SyncJob
 from setlist_app.providers import breaker
 from setlist_app.providers.errors import ProviderError
@@ -23,7 +23,7 @@ from setlist_app.providers.models import SpotifyAlbum, SpotifyTrack
 from setlist_app.services.catalog_filters import studio_catalog
 from setlist_app.services.titles import normalize_title
 from setlist_app.sync import artist_writes, budget, jobs
-from setlist_app.sync._sql import insert_for
+from setlist_app.sync._sql import insert_for, next_upcoming_show_at
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.executors import executor
 from setlist_app.sync.planners import PlanContext, planner
@@ -98,16 +98,7 @@ def needs_catalog(p: PlanContext) -> Any:
 async def plan_catalog_sync(p: PlanContext) -> int:
     if p.remaining == 0 or provider_open(p.session, PROVIDER, p.now):
         return 0
-    shows = Show.__table__
-    next_show = (
-        select(func.min(shows.c.starts_at))
-        .where(
-            shows.c.artist_id == _ARTISTS.c.id,
-            shows.c.status == ShowStatus.UPCOMING.value,
-            shows.c.starts_at >= p.now,
-        )
-        .scalar_subquery()
-    )
+    next_show = next_upcoming_show_at(_ARTISTS.c.id, p.now)
     ids = p.session.execute(
         select(_ARTISTS.c.id)
         .where(needs_catalog(p))

@@ -10,14 +10,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from setlist_app.models.catalog import Artist, Show, ShowStatus
+from setlist_app.models.catalog import Artist
 from setlist_app.models.sync import SyncJob
 from setlist_app.providers.errors import NotFound, ProviderError
 from setlist_app.services.titles import normalize_name
 from setlist_app.sync import artist_writes, jobs
+from setlist_app.sync._sql import next_upcoming_show_at
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import (
     ProviderBlocked,
@@ -47,16 +48,7 @@ async def plan_enrichment(p: PlanContext) -> int:
     if p.remaining == 0 or not provider_ready(p, "spotify", "musicbrainz"):
         return 0
     stale = p.now - timedelta(days=domain_settings().enrichment_refresh_days)
-    shows = Show.__table__
-    next_show = (
-        select(func.min(shows.c.starts_at))
-        .where(
-            shows.c.artist_id == _ARTISTS.c.id,
-            shows.c.status == ShowStatus.UPCOMING.value,
-            shows.c.starts_at >= p.now,
-        )
-        .scalar_subquery()
-    )
+    next_show = next_upcoming_show_at(_ARTISTS.c.id, p.now)
     ids = p.session.execute(
         select(_ARTISTS.c.id)
         .where(
