@@ -138,6 +138,7 @@ def seeded(database_url: str) -> Iterator[None]:
     engine: Engine = get_engine()
     with Session(engine) as session:
         seed_demo_catalog(session)
+    worker_heartbeat()
     yield
     reset_tables(engine)
 
@@ -150,8 +151,21 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
+def worker_heartbeat() -> None:
+    """Record a fresh worker heartbeat, as a running arq worker would (else the banner says "down")."""
+    from setlist_app.db import get_engine
+    from setlist_app.models import utcnow
+    from setlist_app.sync import status
+
+    with Session(get_engine()) as s:
+        status.refresh(s, utcnow(), phase="idle", queue_depth=0, jobs_last_minute=0, jobs_today=0)
+        s.commit()
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser, database_url: str) -> Iterator[Page]:
+    """A desktop-sized page on an app whose sync looks healthy (fresh worker heartbeat)."""
+    worker_heartbeat()
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     errors: list[str] = []

@@ -16,24 +16,25 @@ from typing import Any, TypeVar
 import pytest
 from playwright.sync_api import Page, expect
 from redis.asyncio import Redis
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from setlist_app.db import get_engine
-from setlist_app.models import Artist, ProviderCircuit, utcnow
+from setlist_app.models import Artist, ProviderCircuit, SyncStatus, utcnow
 from setlist_app.providers.factory import build_providers
 from setlist_app.settings import get_settings
-from setlist_app.sync import catalog, executors, status
+from setlist_app.sync import catalog, executors
 from setlist_app.sync.context import SyncContext
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, worker_heartbeat
 from tests.fixtures.simulator import SimulatorServer
 
 pytestmark = pytest.mark.e2e
 T = TypeVar("T")
 
 
-def _heartbeat() -> None:
+def _no_worker() -> None:
     with Session(get_engine()) as s:
-        status.refresh(s, utcnow(), phase="idle", queue_depth=0, jobs_last_minute=0, jobs_today=0)
+        s.execute(update(SyncStatus).where(SyncStatus.id == 1).values(worker_heartbeat_at=None))
         s.commit()
 
 
@@ -83,13 +84,14 @@ def test_banner_follows_sync_health_live(
     threshold = get_settings().circuit_failure_threshold
     assert len(artists) > threshold + 1
 
+    _no_worker()
     page.goto(app_url + "/")
     banner = page.locator("#health-banner")
-    expect(banner).to_have_attribute("data-level", "down")  # no worker heartbeat yet
+    expect(banner).to_have_attribute("data-level", "down", timeout=15_000)  # no worker heartbeat
     expect(banner).to_contain_text("Background sync is not running")
     expect(banner).to_contain_text("Voting still works")
 
-    _heartbeat()
+    worker_heartbeat()
     expect(banner).to_have_count(0, timeout=15_000)  # pushed, no reload
 
     simulator.fault("/spotify/v1/artists/*", "5xx", count=1000, status=503)
@@ -97,7 +99,7 @@ def test_banner_follows_sync_health_live(
     assert outcomes == ["failed"] * threshold
     with Session(get_engine()) as s:
         assert s.get(ProviderCircuit, "spotify").state == "open"  # type: ignore[union-attr]
-    _heartbeat()
+    worker_heartbeat()
     expect(banner).to_have_attribute("data-level", "degraded", timeout=15_000)
     expect(banner).to_contain_text("music data provider(s) are unavailable")
     screenshot(page, "health-banner-degraded")
@@ -105,6 +107,6 @@ def test_banner_follows_sync_health_live(
     simulator.reset()
     time.sleep(2.5)  # the (shortened) circuit cool-down
     assert _run(_sync_catalogs(redis_url, simulator.url, [artists[threshold]])) == ["succeeded"]
-    _heartbeat()
+    worker_heartbeat()
     expect(banner).to_have_count(0, timeout=15_000)
     assert _banner_level(page) is None
