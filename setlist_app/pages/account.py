@@ -11,7 +11,6 @@ import reflex as rx
 from setlist_app.components.cards import empty_state, section, skeleton_rows
 from setlist_app.components.layout import page_shell, post_form, server_link
 from setlist_app.state.account import AccountState, ImportedArtistRow
-from setlist_app.state.admin_base import AdminHomeState
 
 SIGN_IN_URL = "/auth/login?next=/account"
 
@@ -164,51 +163,6 @@ def account() -> rx.Component:
                     width="100%",
                 ),
                 _signed_out(),
-            ),
-        )
-    )
-
-
-def admin() -> rx.Component:
-    return page_shell(
-        rx.cond(
-            ~AdminHomeState.admin_checked,
-            skeleton_rows(2),
-            rx.cond(
-                AdminHomeState.admin_allowed,
-                section(
-                    "Admin",
-                    rx.hstack(
-                        *[
-                            rx.card(
-                                rx.vstack(
-                                    rx.text(label, size="2", color=rx.color("gray", 11)),
-                                    rx.heading(AdminHomeState.counts[key].to_string(), size="7"),
-                                    spacing="1",
-                                )
-                            )
-                            for label, key in (
-                                ("Users", "users"),
-                                ("Admins", "admin"),
-                                ("Suspended", "banned"),
-                            )
-                        ],
-                        spacing="4",
-                        wrap="wrap",
-                    ),
-                    subtitle="The full dashboard is on its way.",
-                ),
-                rx.center(
-                    rx.vstack(
-                        rx.icon("shield-x", size=40, color=rx.color("red", 9)),
-                        rx.heading("Admins only", size="6", class_name="admins-only"),
-                        rx.text("This area is for the people who run Setlist.", color=rx.color("gray", 11)),
-                        rx.link("Back home", href="/"),
-                        align="center",
-                        spacing="3",
-                    ),
-                    padding_y="64px",
-                ),
             ),
         )
     )

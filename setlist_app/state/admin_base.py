@@ -102,7 +102,7 @@ class AdminState(ViewerMixin, rx.State):
 
 
 class AdminHomeState(AdminState):
-    """The minimal /admin page (the dashboard is a later issue): users per role."""
+    """Users per role: the smallest admin state, used by the security tests as their reference case."""
 
     counts: dict[str, int] = {}
 
