@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
 
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -27,17 +29,31 @@ STATE = "reflex___state____state.show_live"
 
 
 class FakeNamespace:
-    """The parts of Reflex's EventNamespace / socket.io the hub uses."""
+    """The parts of Reflex's EventNamespace / socket.io / engine.io the hub uses.
+
+    `pusher.broadcast` encodes one frame per push and queues it on each member socket; the fake
+    sockets decode it and record it once per push as (room, payload) in `emits`.
+    """
 
     namespace = "/_event"
 
     def __init__(self) -> None:
-        self.server = SimpleNamespace(manager=SimpleNamespace(rooms={self.namespace: {}}))
         self.emits: list[tuple[str, dict[str, Any]]] = []
+        self._last_frame: Any = None
+        sockets = SimpleNamespace(get=lambda sid: _FakeSocket(self, sid))
+        self.server = SimpleNamespace(
+            manager=SimpleNamespace(rooms={self.namespace: {}}, get_participants=self._participants),
+            packet_class=sio_packet.Packet,
+            eio=SimpleNamespace(sockets=sockets),
+        )
 
     @property
     def _rooms(self) -> dict[str, dict[str, str]]:
         return self.server.manager.rooms[self.namespace]
+
+    def _participants(self, namespace: str, room: str | None) -> list[tuple[str, str]]:
+        members = self._rooms.get(room, {}) if room else {s: s for m in self._rooms.values() for s in m}
+        return list(members.items())
 
     def rooms(self, sid: str) -> list[str]:
         return [name for name, members in self._rooms.items() if sid in members]
@@ -57,11 +73,25 @@ class FakeNamespace:
             if not self._rooms[room]:
                 del self._rooms[room]
 
-    async def emit(self, event: str, data: dict[str, Any], room: str) -> None:
-        self.emits.append((room, data))
+    def received(self, sid: str, frame: Any) -> None:
+        if frame is self._last_frame:
+            return  # the same push, queued on another member of the room
+        self._last_frame = frame
+        name, payload = sio_packet.Packet(encoded_packet=frame.data).data
+        assert name == "event" and frame.packet_type == eio_packet.MESSAGE
+        self.emits.append((self.rooms(sid)[0], payload))
 
     def last(self, room: str) -> dict[str, Any]:
         return next(d for r, d in reversed(self.emits) if r == room)["delta"][STATE]
+
+
+class _FakeSocket:
+    """An engine.io socket: `queue.put_nowait` is all `broadcast` calls."""
+
+    closed = False
+
+    def __init__(self, ns: FakeNamespace, sid: str) -> None:
+        self.queue = SimpleNamespace(put_nowait=lambda frame: ns.received(sid, frame))
 
 
 @contextlib.asynccontextmanager
