@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from setlist_app.api.app import build_api
+from setlist_app.live import engineio_writer
 from setlist_app.live.pusher import live_pusher
 from setlist_app.observability.logging import configure_logging
 from setlist_app.observability.middleware import EventMetricsMiddleware
@@ -29,7 +30,9 @@ from setlist_app.state.profile import ProfileState
 from setlist_app.state.search import SearchState
 from setlist_app.state.show import ShowState
 from setlist_app.state.venue import VenueState
+from setlist_app.state.vote_lane import lane as vote_lane
 
+engineio_writer.install()  # before any socket opens: cheaper pushes to many viewers
 configure_logging()  # JSON in prod, redacted everywhere (setlist_app/observability/logging.py)
 # Theme: RadixThemesPlugin in rxconfig.py. Our Starlette routes match before Reflex's.
 app = rx.App(stylesheets=["/styles.css"], api_transformer=build_api())
@@ -71,4 +74,5 @@ app.add_page(
 )
 app.add_page(admin_pages.audit, route="/admin/audit", title="Audit log · Admin", on_load=AdminAuditState.load)
 app.add_middleware(EventMetricsMiddleware())  # event ids in logs, handler latency metric
+vote_lane.install(app.event_namespace, ShowState.get_full_name())  # votes skip Reflex's state path
 app.register_lifespan_task(live_pusher)  # live vote fan-out: one pusher per backend worker

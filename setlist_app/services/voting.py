@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
@@ -64,6 +64,14 @@ def rejection(code: str, **fmt: Any) -> VoteRejected:
 
 
 @dataclass(frozen=True)
+class Allowance:
+    """What an anonymous voter has left on a show (None = unlimited, i.e. signed in)."""
+
+    votes_left: int | None
+    adds_left: int | None
+
+
+@dataclass(frozen=True)
 class VoteResult:
     """Outcome of a vote or unvote. `changed` is False for a repeat (idempotent no-op)."""
 
@@ -72,6 +80,7 @@ class VoteResult:
     voted: bool
     changed: bool
     vote_count: int
+    allowance: Allowance | None = None  # when asked for: what the voter has left afterwards
 
 
 @dataclass(frozen=True)
@@ -82,14 +91,6 @@ class AddResult:
     prediction_song_id: int
     added: bool
     vote: VoteResult
-
-
-@dataclass(frozen=True)
-class Allowance:
-    """What an anonymous voter has left on a show (None = unlimited, i.e. signed in)."""
-
-    votes_left: int | None
-    adds_left: int | None
 
 
 @dataclass(frozen=True)
@@ -161,18 +162,17 @@ def _song_context(session: Session, prediction_song_id: int, show_id: int | None
     )
 
 
+# An anonymous voter's votes on a show that count against the allowance (not on songs they added).
+_COUNTED_VOTES = (
+    "SELECT count(*) FROM votes v JOIN prediction_songs ps ON ps.id = v.prediction_song_id"
+    " WHERE v.show_id = :s AND v.voter = :v AND v.prediction_song_id <> :ps"
+    " AND (ps.added_by_anon IS NULL OR ps.added_by_anon <> :anon)"
+)
+
+
 def _counted_votes(session: Session, show_id: int, voter: str, anon_id: str, exclude_ps: int) -> int:
-    """Votes that use the anonymous allowance: votes on songs the voter added are part of the add."""
-    return int(
-        session.execute(
-            text(
-                "SELECT count(*) FROM votes v JOIN prediction_songs ps ON ps.id = v.prediction_song_id"
-                " WHERE v.show_id = :s AND v.voter = :v AND v.prediction_song_id <> :ps"
-                " AND (ps.added_by_anon IS NULL OR ps.added_by_anon <> :anon)"
-            ),
-            {"s": show_id, "v": voter, "ps": exclude_ps, "anon": anon_id},
-        ).scalar_one()
-    )
+    params = {"s": show_id, "v": voter, "ps": exclude_ps, "anon": anon_id}
+    return int(session.execute(text(_COUNTED_VOTES), params).scalar_one())
 
 
 def _counted_adds(session: Session, prediction_id: int, anon_id: str) -> int:
@@ -185,8 +185,10 @@ def _counted_adds(session: Session, prediction_id: int, anon_id: str) -> int:
 
 
 def _activity(session: Session, kind: str, viewer: Viewer, ctx: _SongContext) -> None:
-    session.add(
-        Activity(
+    """Record the change in the feed, in the caller's transaction (a Core insert: no ORM flush)."""
+    session.execute(
+        insert(Activity).values(
+            created_at=utcnow(),
             kind=kind,
             user_id=viewer.user_id,
             anon_id=None if viewer.user_id is not None else viewer.anon_id,
@@ -198,16 +200,25 @@ def _activity(session: Session, kind: str, viewer: Viewer, ctx: _SongContext) ->
     )
 
 
+# Postgres moves both counters in one statement: every vote of a show locks the show's row, so it
+# is held for one round trip (then COMMIT), not two. SQLite has one writer anyway.
+_BUMP_PG = text(
+    "WITH song AS (UPDATE prediction_songs SET vote_count = vote_count + :d WHERE id = :ps"
+    " RETURNING vote_count)"
+    " UPDATE shows SET vote_count = vote_count + :d WHERE id = :s RETURNING (SELECT vote_count FROM song)"
+)
+
+
 def _bump(session: Session, ctx: _SongContext, delta: int) -> int:
-    """Move the song's and the show's counters by `delta`; the song's new count."""
+    """Move the song's and the show's counters by `delta`; the song's new count. Call it last."""
+    params = {"d": delta, "ps": ctx.prediction_song_id, "s": ctx.show_id}
+    if _is_postgres(session):
+        return int(session.execute(_BUMP_PG, params).scalar_one())
     count = session.execute(
         text("UPDATE prediction_songs SET vote_count = vote_count + :d WHERE id = :ps RETURNING vote_count"),
-        {"d": delta, "ps": ctx.prediction_song_id},
+        params,
     ).scalar_one()
-    # The show row last: every vote transaction locks it, so hold it for the shortest time.
-    session.execute(
-        text("UPDATE shows SET vote_count = vote_count + :d WHERE id = :s"), {"d": delta, "s": ctx.show_id}
-    )
+    session.execute(text("UPDATE shows SET vote_count = vote_count + :d WHERE id = :s"), params)
     return int(count)
 
 
@@ -219,7 +230,15 @@ def _current_count(session: Session, prediction_song_id: int) -> int:
     )
 
 
-def _apply_vote(session: Session, viewer: Viewer, ctx: _SongContext, want: bool, *, kind: str) -> VoteResult:
+def _apply_vote(
+    session: Session,
+    viewer: Viewer,
+    ctx: _SongContext,
+    want: bool,
+    *,
+    kind: str,
+    with_allowance: bool = False,
+) -> VoteResult:
     voter = _require_voter(viewer)
     if want:
         if not viewer.is_signed_in and ctx.added_by_anon != viewer.anon_id:
@@ -243,28 +262,35 @@ def _apply_vote(session: Session, viewer: Viewer, ctx: _SongContext, want: bool,
             {"ps": ctx.prediction_song_id, "v": voter},
         ).first()
         changed, delta = deleted is not None, -1
+    left = allowance(session, viewer, ctx.show_id) if with_allowance else None
     if not changed:
-        return VoteResult(
-            ctx.show_id, ctx.prediction_song_id, want, False, _current_count(session, ctx.prediction_song_id)
-        )
-    count = _bump(session, ctx, delta)
+        count = _current_count(session, ctx.prediction_song_id)
+        return VoteResult(ctx.show_id, ctx.prediction_song_id, want, False, count, left)
     if kind:
         _activity(session, kind if want else "unvote", viewer, ctx)
-    return VoteResult(ctx.show_id, ctx.prediction_song_id, want, True, count)
+    count = _bump(session, ctx, delta)  # last: the counter rows are every voter's hot spot
+    return VoteResult(ctx.show_id, ctx.prediction_song_id, want, True, count, left)
 
 
 def set_vote(
-    session: Session, viewer: Viewer, prediction_song_id: int, want: bool, *, show_id: int | None = None
+    session: Session,
+    viewer: Viewer,
+    prediction_song_id: int,
+    want: bool,
+    *,
+    show_id: int | None = None,
+    with_allowance: bool = False,
 ) -> VoteResult:
     """Make the viewer's vote on one prediction song be `want` (True = upvoted).
 
     Idempotent: repeating a request changes nothing. The UI toggles by sending the opposite of what
     it shows, so a double click or a retry can never count twice. `show_id`, when given, must be
     the song's show (a crafted event cannot vote on another show through this page).
+    `with_allowance` also reads what the voter has left (`result.allowance`), in this transaction.
     """
     _require_voter(viewer)
     ctx = _song_context(session, prediction_song_id, show_id)
-    return _apply_vote(session, viewer, ctx, want, kind="vote")
+    return _apply_vote(session, viewer, ctx, want, kind="vote", with_allowance=with_allowance)
 
 
 def add_song(session: Session, viewer: Viewer, show_id: int, song_id: int) -> AddResult:
@@ -358,16 +384,15 @@ def allowance(session: Session, viewer: Viewer, show_id: int) -> Allowance:
         return Allowance(None, None)
     settings = get_settings()
     anon = viewer.anon_id or ""
-    used_votes = _counted_votes(session, show_id, viewer.voter_key, anon, 0)
-    used_adds = session.execute(
+    used_votes, used_adds = session.execute(
         text(
-            "SELECT count(*) FROM prediction_songs ps JOIN predictions p ON p.id = ps.prediction_id"
-            " WHERE p.show_id = :s AND ps.added_by_anon = :a"
+            f"SELECT ({_COUNTED_VOTES}), (SELECT count(*) FROM prediction_songs ps"
+            " JOIN predictions p ON p.id = ps.prediction_id WHERE p.show_id = :s AND ps.added_by_anon = :anon)"
         ),
-        {"s": show_id, "a": anon},
-    ).scalar_one()
+        {"s": show_id, "v": viewer.voter_key, "ps": 0, "anon": anon},
+    ).one()
     return Allowance(
-        max(settings.anon_votes_per_show - used_votes, 0),
+        max(settings.anon_votes_per_show - int(used_votes), 0),
         max(settings.anon_adds_per_show - int(used_adds), 0),
     )
 

@@ -78,9 +78,8 @@ class ArtistState(ViewerMixin, PageLoad, rx.State):
     @rx.event
     async def add_song(self, song_id: int):  # type: ignore[no-untyped-def]
         """Add a catalog song (with the fan's vote) to the chosen upcoming show's prediction."""
-        from setlist_app.live import publisher
         from setlist_app.services import voting
-        from setlist_app.state.show import _limiter, _redis  # one Redis client + limiter per process
+        from setlist_app.state.vote_lane import SAVE_FAILED, limiter, published  # one per process
 
         try:
             sid, show_id = int(song_id), int(self.target_show or 0)
@@ -92,13 +91,10 @@ class ArtistState(ViewerMixin, PageLoad, rx.State):
         yield
         viewer = self._viewer()
         try:
-            await _limiter().check(viewer, self.router.session.client_ip)
+            await limiter().check(viewer, self.router.session.client_ip)
             result = await run_db(voting.add_song, viewer, show_id, sid)
             self.added = [*self.added, sid]
-            try:
-                await publisher.publish_show_changed(_redis(), show_id)
-            except Exception:  # committed anyway; the live pusher resyncs
-                log.warning("live publish failed for show %s", show_id, exc_info=True)
+            await published(show_id, True)
             yield rx.toast.success(
                 "Added to the prediction with your vote."
                 if result.added
@@ -108,7 +104,7 @@ class ArtistState(ViewerMixin, PageLoad, rx.State):
             yield rx.toast.error(exc.message)
         except Exception:
             log.exception("add song from the artist page failed")
-            yield rx.toast.error("We couldn't save that just now. Please try again.")
+            yield rx.toast.error(SAVE_FAILED)
         finally:
             self.adding = 0
 

@@ -1,0 +1,194 @@
+"""The vote lane on real Postgres and Redis, with the socket.io namespace faked in-process.
+
+Proves: vote events are answered on the socket (optimistic delta, then the stored result) and never
+reach Reflex, every other event does; the record is per socket and gone with it; double clicks,
+unknown sockets and bad payloads change nothing; two quick votes from one socket both count; and
+refusals answer with the page's messages (closed show, anonymous limit) and undo only their song.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from setlist_app.auth.cookies import ANON_COOKIE, new_anon_id, sign
+from setlist_app.models import ShowStatus
+from setlist_app.state import vote_lane
+from setlist_app.state.vote_lane import NOT_CONFIRMED, VoteLane, VoterPage
+from tests.unit.voting.factory import make_show
+
+STATE = "reflex___state____state.show_state"
+HANDLER = f"{STATE}.vote"
+M = "_rx_state_"
+
+
+class FakeNamespace:
+    """`on_event` (Reflex's, recorded), socket.io sessions per sid, and `emit` to one sid."""
+
+    namespace = "/_event"
+
+    def __init__(self) -> None:
+        self.to_reflex: list[tuple[str, Any]] = []
+        self.sent: dict[str, list[Any]] = {}
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.server = self
+
+    async def on_event(self, sid: str, data: Any) -> None:
+        self.to_reflex.append((sid, data))
+
+    async def get_session(self, sid: str, namespace: str) -> dict[str, Any]:
+        return self.sessions[sid]  # KeyError once the socket is gone, like socket.io
+
+    async def emit(self, event: str, update: Any, to: str) -> None:
+        assert event == "event"
+        self.sent.setdefault(to, []).append(update)
+
+    def deltas(self, sid: str) -> list[dict[str, Any]]:
+        return [u.delta[STATE] for u in self.sent.get(sid, [])]
+
+    def toasts(self, sid: str) -> str:
+        return " ".join(str(e.payload) for u in self.sent.get(sid, []) for e in u.events)
+
+
+def run_async(coro: Coroutine[Any, Any, None]) -> None:
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coro).result()
+
+
+async def _open(lane: VoteLane, ns: FakeNamespace, sid: str, show_id: int, anon: str = "") -> VoterPage:
+    ns.sessions[sid] = {}
+    cookie = f"{ANON_COOKIE}={sign(anon or new_anon_id(), 'anon')}"
+    record = VoterPage(show_id, cookie, "10.0.0.1")
+    record.votes_left, record.adds_left = 2, 2
+    return await lane.open_page(sid, record)
+
+
+async def _settle(lane: VoteLane) -> None:
+    while lane._tasks:
+        await asyncio.gather(*list(lane._tasks))
+
+
+def _stored(session: Session, psid: int) -> tuple[int, int]:
+    rows = session.execute(text("SELECT count(*) FROM votes WHERE prediction_song_id = :p"), {"p": psid})
+    count = session.execute(text("SELECT vote_count FROM prediction_songs WHERE id = :p"), {"p": psid})
+    return int(rows.scalar_one()), int(count.scalar_one())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clients() -> None:
+    vote_lane._shared.clear()  # Redis clients belong to the loop that made them (one per test)
+
+
+def test_votes_are_answered_on_the_socket_and_never_reach_reflex(session: Session) -> None:
+    f = make_show(session, seeded=3)
+    a, b, c = f.prediction_song_ids
+
+    async def scenario() -> None:
+        lane, ns = VoteLane(), FakeNamespace()
+        lane.install(ns, STATE)
+        await _open(lane, ns, "s1", f.show_id)
+        await ns.on_event("s1", {"name": f"{STATE}.open_picker", "payload": {}})
+        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})  # double click
+        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": b}})  # a quick second
+        await _settle(lane)
+        assert [name for _, e in ns.to_reflex for name in [e["name"]]] == [f"{STATE}.open_picker"]
+        first, *_, last = ns.deltas("s1")
+        assert first[f"busy{M}"] == [a] and first[f"my_votes{M}"] == [a]  # optimistic, at once
+        assert first[f"pending_seq{M}"] == {str(a): NOT_CONFIRMED}
+        assert first[f"pending{M}"][str(a)] == 1
+        assert last[f"busy{M}"] == [] and sorted(last[f"my_votes{M}"]) == sorted([a, b])
+        assert last[f"votes_left{M}"] == 0 and last[f"signed_in{M}"] is False
+        assert NOT_CONFIRMED not in last[f"pending_seq{M}"].values()  # both confirmed by a commit
+        assert _stored(session, a) == (1, 1) and _stored(session, b) == (1, 1)
+        # Toggle off: the same event again removes the vote.
+        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await _settle(lane)
+        assert ns.deltas("s1")[-1][f"my_votes{M}"] == [b]
+        assert _stored(session, a) == (0, 0)
+        # The third counted vote of this anonymous visitor asks them to sign in; only it is undone.
+        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": c}})
+        await _settle(lane)
+        last = ns.deltas("s1")[-1]
+        assert last[f"sign_in_prompt{M}"] is True and last[f"votes_left{M}"] == 0
+        assert sorted(last[f"my_votes{M}"]) == sorted([a, b]) or sorted(last[f"my_votes{M}"]) == sorted(
+            [b, c]
+        )
+        assert _stored(session, a)[0] + _stored(session, c)[0] == 1
+
+    run_async(scenario())
+
+
+def test_bad_events_unknown_sockets_and_closed_pages_change_nothing(session: Session) -> None:
+    f = make_show(session, seeded=2)
+    a = f.prediction_song_ids[0]
+
+    async def scenario() -> None:
+        lane, ns = VoteLane(), FakeNamespace()
+        lane.install(ns, STATE)
+        ns.sessions["nopage"] = {}  # a socket that never loaded a show page
+        for sid, payload in [
+            ("nopage", {"prediction_song_id": a}),
+            ("gone", {"prediction_song_id": a}),  # no such socket (disconnected)
+            ("nopage", {"prediction_song_id": "x"}),
+            ("nopage", None),
+        ]:
+            await ns.on_event(sid, {"name": HANDLER, "payload": payload})
+        await _open(lane, ns, "s1", f.show_id)
+        await lane.close_page("s1")  # the page unmounted
+        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await _settle(lane)
+        assert ns.sent == {} and ns.to_reflex == []
+        assert _stored(session, a) == (0, 0)
+
+    run_async(scenario())
+
+
+def test_a_vote_on_a_closed_show_is_refused_with_its_message(session: Session) -> None:
+    f = make_show(session, seeded=2, status=ShowStatus.COMPLETED, days=-2, tag="done")
+    a = f.prediction_song_ids[0]
+
+    async def scenario() -> None:
+        lane, ns = VoteLane(), FakeNamespace()
+        lane.install(ns, STATE)
+        await _open(lane, ns, "s1", f.show_id)
+        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await _settle(lane)
+        last = ns.deltas("s1")[-1]
+        assert last[f"my_votes{M}"] == [] and last[f"busy{M}"] == []
+        assert str(a) not in last[f"pending_seq{M}"]  # the optimistic count is withdrawn
+        assert last[f"voting_open{M}"] is False and "already happened" in last[f"closed_message{M}"]
+        assert "already happened" in ns.toasts("s1")
+        assert _stored(session, a) == (0, 0)
+
+    run_async(scenario())
+
+
+def test_a_failed_save_undoes_only_its_own_song(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = make_show(session, seeded=2)
+    a, b = f.prediction_song_ids
+
+    async def scenario() -> None:
+        lane, ns = VoteLane(), FakeNamespace()
+        lane.install(ns, STATE)
+        record = await _open(lane, ns, "s1", f.show_id)
+        record.my_votes = [b]  # voted earlier, per the page
+
+        async def broken(*args: Any) -> Any:
+            raise ConnectionError("database went away")
+
+        monkeypatch.setattr(vote_lane, "run_db", broken)
+        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await _settle(lane)
+        last = ns.deltas("s1")[-1]
+        assert last[f"my_votes{M}"] == [b] and last[f"busy{M}"] == []
+        assert "save that just now" in ns.toasts("s1")
+
+    run_async(scenario())
