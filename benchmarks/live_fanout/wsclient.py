@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -28,13 +29,21 @@ NAMESPACE = "/_event"
 ROOT = "reflex___state____state"
 
 OnEvent = Callable[["ReflexSocket", dict[str, Any]], None]
+# A raw handler sees each socket.io event frame first, with the time its bytes were read; returning
+# True means "handled" (the frame is not parsed). Viewers use it: parsing 1,000 JSON frames per push
+# in this one client process would otherwise delay the last viewer's timestamp by the client's work.
+OnRaw = Callable[[str, float], bool]
 
 
 class ReflexSocket:
     """One browser tab: connects, hydrates a page (running its on_load) and sends events."""
 
-    def __init__(self, port: int, path: str, on_event: OnEvent, cookie: str = "") -> None:
+    def __init__(
+        self, port: int, path: str, on_event: OnEvent, cookie: str = "", on_raw: OnRaw | None = None
+    ) -> None:
         self.port, self.path, self.on_event, self.cookie = port, path, on_event, cookie
+        self.on_raw = on_raw
+        self._read_at = 0.0
         self.token = str(uuid.uuid4())
         self.connected = asyncio.Event()
         self.closed = False
@@ -82,6 +91,7 @@ class ReflexSocket:
     async def _read(self, reader: asyncio.StreamReader) -> None:
         try:
             while data := await reader.read(65536):
+                self._read_at = time.monotonic()
                 self._ws.receive_data(data)
                 for event in self._ws.events():
                     self._handle(event)
@@ -122,6 +132,8 @@ class ReflexSocket:
         elif frame.startswith(f"40{NAMESPACE}"):
             self.connected.set()
         elif frame.startswith(f"42{NAMESPACE},"):
+            if self.on_raw is not None and self.on_raw(frame, self._read_at):
+                return
             name, data = json.loads(frame[len(NAMESPACE) + 3 :])
             if name == "event":
                 for queued in data.get("events") or []:  # state events the server asks the "browser" to send
