@@ -79,7 +79,7 @@ async def published(show_id: int, changed: bool) -> int | None:
 
 
 def _vote(session: Session, viewer: Viewer, psid: int, want: bool, show_id: int) -> voting.VoteResult:
-    return voting.set_vote(session, viewer, psid, want, show_id=show_id, with_allowance=True)
+    return voting.set_vote(session, viewer, psid, want, show_id=show_id, with_allowance=True, commit=True)
 
 
 @dataclass
