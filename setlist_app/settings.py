@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     anon_adds_per_show: int = 2
     vote_rate_per_minute: int = 100  # per voter, against scripted abuse
     anon_ip_rate_per_minute: int = 60  # per client IP for anonymous voters (cookie churn)
-    live_tick_ms: int = 100  # at most one snapshot per show per tick, per backend worker
+    live_tick_ms: int = 50  # at most one snapshot per show per tick, per backend worker (README Benchmarks)
     live_resync_seconds: float = 5.0  # re-read watched shows this often even without a publish
     health_poll_seconds: float = 3.0  # each backend worker re-reads sync health this often for the banner
     live_viewer_ttl_seconds: float = 15.0  # a worker's viewer count expires if not refreshed
