@@ -145,6 +145,7 @@ _INSERT_VOTE = text(
 )
 _DELETE_VOTE = text("DELETE FROM votes WHERE prediction_song_id = :ps AND voter = :v RETURNING id")
 _SONG_COUNT = text("SELECT vote_count FROM prediction_songs WHERE id = :ps")
+_USER_VOTES = text("UPDATE users SET votes_cast = votes_cast + :d WHERE id = :u")
 _INSERT_ACTIVITY = insert(Activity.__table__)  # type: ignore[arg-type]
 
 
@@ -309,6 +310,8 @@ def _apply_vote(
         return VoteResult(ctx.show_id, ctx.prediction_song_id, want, False, count, left)
     if kind:
         _activity(session, kind if want else "unvote", viewer, ctx)
+    if viewer.user_id is not None:  # the fan's own counter (admin users page)
+        _exec(session, _USER_VOTES, {"d": delta, "u": viewer.user_id})
     count = _bump(session, ctx, delta, commit=commit)  # last: the counter rows are every voter's hot spot
     return VoteResult(ctx.show_id, ctx.prediction_song_id, want, True, count, left)
 
@@ -459,6 +462,8 @@ def merge_anonymous(session: Session, anon_id: str, user_id: int) -> set[int]:
         text("UPDATE votes SET voter = :u, user_id = :uid WHERE voter = :a RETURNING show_id"),
         {"a": anon_key, "u": user_key, "uid": user_id},
     ).all()
+    if moved:
+        _exec(session, _USER_VOTES, {"d": len(moved), "u": user_id})
     session.execute(
         text(
             "UPDATE prediction_songs SET added_by_user_id = :uid, added_by_anon = NULL WHERE added_by_anon = :a"

@@ -15,12 +15,22 @@ from typing import Any
 from sqlalchemy import exists, func, select, update
 from sqlmodel import Session
 
-from setlist_app.models import Activity, Artist, Follow, Prediction, PredictionSong, Show, ShowStatus, Vote
+from setlist_app.models import (
+    Activity,
+    Artist,
+    Follow,
+    Prediction,
+    PredictionSong,
+    Show,
+    ShowStatus,
+    User,
+    Vote,
+)
 from setlist_app.sync.planners import PlanContext, planner
 
 QUIET = timedelta(minutes=5)
 _A, _S, _F, _V = Artist.__table__, Show.__table__, Follow.__table__, Vote.__table__
-_P, _PS, _ACT = Prediction.__table__, PredictionSong.__table__, Activity.__table__
+_P, _PS, _ACT, _U = Prediction.__table__, PredictionSong.__table__, Activity.__table__, User.__table__
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,7 @@ class EngagementResult:
     follower_counts: int
     show_vote_counts: int
     song_vote_counts: int
+    user_vote_counts: int
 
 
 def _count(table: Any, *where: Any) -> Any:
@@ -61,7 +72,12 @@ def reconcile(session: Session, now: datetime) -> EngagementResult:
     song_fixed = session.execute(
         update(_PS).where(_PS.c.vote_count != song_votes, quiet(song_show)).values(vote_count=song_votes)
     ).rowcount
-    return EngagementResult(shows, follows, show_fixed, song_fixed)
+    user_votes = _count(_V, _V.c.user_id == _U.c.id)
+    user_quiet = ~exists().where(_ACT.c.user_id == _U.c.id, _ACT.c.created_at >= now - QUIET)
+    user_fixed = session.execute(
+        update(_U).where(_U.c.votes_cast != user_votes, user_quiet).values(votes_cast=user_votes)
+    ).rowcount
+    return EngagementResult(shows, follows, show_fixed, song_fixed, user_fixed)
 
 
 @planner(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
@@ -175,11 +175,18 @@ def remove_song(session: Session, actor: Viewer, flag_id: int) -> Removal:
             ),
             {"ps": ps_id},
         ).scalar_one()
-        removed = len(
+        voters = session.execute(
+            text("DELETE FROM votes WHERE prediction_song_id = :ps RETURNING user_id"), {"ps": ps_id}
+        ).all()
+        removed = len(voters)
+        fans = [row[0] for row in voters if row[0] is not None]  # one vote per fan per song
+        if fans:
             session.execute(
-                text("DELETE FROM votes WHERE prediction_song_id = :ps RETURNING id"), {"ps": ps_id}
-            ).all()
-        )
+                text("UPDATE users SET votes_cast = votes_cast - 1 WHERE id IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": fans},
+            )
         if removed:
             session.execute(
                 text("UPDATE prediction_songs SET vote_count = vote_count - :n WHERE id = :ps"),

@@ -214,6 +214,9 @@ def test_report_then_dismiss_or_remove_with_counts_fixed(
     flags = moderation.list_flags(session)
     assert flags.total == 2 and moderation.open_count(session) == 2
     row = next(f for f in flags.items if f.id == first.flag_id)
+    fans = (people.fan.user_id, people.fan2.user_id)
+    session.expire_all()
+    assert [session.get(User, i).votes_cast for i in fans] == [1, 1]  # the adder's vote and fan2's
     assert (row.song, row.added_by, row.vote_count, row.reports, row.reporter) == (
         "Hit",
         "Sam",
@@ -232,6 +235,7 @@ def test_report_then_dismiss_or_remove_with_counts_fixed(
     session.expire_all()
     song = session.get(PredictionSong, ps)
     assert song.hidden and song.vote_count == 0
+    assert [session.get(User, i).votes_cast for i in fans] == [0, 0]  # their removed votes too
     assert session.get(Show, fan_pick.show_id).vote_count == 0
     assert session.exec(select(Vote).where(Vote.prediction_song_id == ps)).all() == []
     assert moderation.open_count(session) == 0

@@ -122,8 +122,10 @@ def test_trending_and_engagement_are_set_based_and_idempotent(engine: Engine, se
     counts = engagement.reconcile(session, NOW)
     assert (counts.upcoming_show_counts, counts.follower_counts) == (2, 1)
     assert (counts.show_vote_counts, counts.song_vote_counts) == (2, 2)  # drift: counters were 0
+    assert counts.user_vote_counts == 3  # the three fans' own counters, likewise
     session.commit()
-    assert engagement.reconcile(session, NOW) == engagement.EngagementResult(0, 0, 0, 0)
+    assert [session.get(User, i).votes_cast for i in (1, 2, 3)] == [2, 1, 1]
+    assert engagement.reconcile(session, NOW) == engagement.EngagementResult(0, 0, 0, 0, 0)
 
     update_artist_trending(session, NOW)
     update_show_trending(session, NOW)

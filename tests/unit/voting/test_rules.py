@@ -209,6 +209,22 @@ def test_merge_anonymous_on_sign_in_never_double_counts(db: Session) -> None:
     assert (songs[a], songs[b], rows, total) == (1, 1, 2, 2)
     assert sorted(voting.my_votes(db, user, f.show_id)) == [a, b]
     assert voting.my_votes(db, ANON, f.show_id) == []
+    assert _votes_cast(db) == 2  # their own vote plus the one moved over (the duplicate dropped)
+
+
+def test_a_signed_in_fans_vote_counter_follows_votes_and_repeats_change_nothing(db: Session) -> None:
+    f = make_show(db)
+    a, b, _ = f.prediction_song_ids
+    user = _user(db)
+    for psid, want in [(a, True), (a, True), (b, True), (a, False), (a, False)]:
+        voting.set_vote(db, user, psid, want)
+    voting.set_vote(db, ANON, a, True)  # anonymous votes have no user counter
+    db.commit()
+    assert _votes_cast(db) == 1
+
+
+def _votes_cast(db: Session) -> int:
+    return int(db.execute(text("SELECT votes_cast FROM users WHERE id = 1")).scalar_one())
 
 
 def test_picker_catalog_lists_studio_songs(db: Session) -> None:
