@@ -468,7 +468,10 @@ def spotify_status(
         .where(UserSpotifyArtist.user_id == user_id)
         .order_by(UserSpotifyArtist.source, UserSpotifyArtist.rank)
     ).all()
-    artists = [ImportedArtist(*r) for r in rows]
+    shown: dict[str, ImportedArtist] = {}
+    for r in rows:  # "followed" sorts first: an artist also in the top list is shown once, followed
+        shown.setdefault(r.slug, ImportedArtist(*r))
+    artists = list(shown.values())
     if row is None:
         return SpotifyStatus(available=True, artists=artists)
     expired = row.expires_at is not None and row.expires_at <= utcnow()

@@ -83,6 +83,16 @@ async def test_connect_imports_followed_and_top_artists(
     jobs = session.exec(select(SyncJob)).all()
     assert [j.artist_id for j in jobs] == [newcomer.id]  # only the artist without a catalog
     assert jobs[0].requested_by == f"user:{user.id}"
+    # The account page lists each artist once, followed first, even one both followed and top.
+    both = {a for a in followed if {"followed", "top"} <= {x.source for x in links if x.artist_id == a}}
+    assert both  # the simulated listener follows some of their top artists
+    shown = spotify_connect.spotify_status(session, cipher_from_settings(get_settings()), user.id).artists
+    assert len(shown) == len(followed) and len({a.slug for a in shown}) == len(shown)
+    assert all(
+        a.source == "followed"
+        for a in shown
+        if session.exec(select(Artist.id).where(Artist.slug == a.slug)).one() in both
+    )
 
 
 async def test_reimport_is_throttled_and_deduplicated(
