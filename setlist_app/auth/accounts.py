@@ -148,6 +148,11 @@ def _merge_once(
     moved = session.execute(
         update(votes).where(votes.c.voter == anon_voter).values(voter=user_voter, user_id=user_id)
     ).rowcount
+    if moved:  # the fan's own counter (admin users page); duplicates were never theirs twice
+        users = User.__table__
+        session.execute(
+            update(users).where(users.c.id == user_id).values(votes_cast=users.c.votes_cast + moved)
+        )
     adds = session.execute(
         update(songs)
         .where(songs.c.added_by_anon == anon_id)
@@ -160,13 +165,6 @@ def _merge_once(
         .values(user_id=user_id, anon_id=None)
     )
     return MergeResult(moved_votes=moved or 0, dropped_duplicates=len(dropped), moved_adds=adds or 0)
-
-
-def user_counts(session: Session) -> dict[str, int]:
-    """Users per role (admin overview)."""
-    rows = session.execute(select(User.role, func.count()).group_by(User.role)).all()
-    by_role = {str(role): int(n) for role, n in rows}
-    return {"users": sum(by_role.values()), **{r: by_role.get(r, 0) for r in ("admin", "banned")}}
 
 
 @dataclass(frozen=True)

@@ -439,44 +439,6 @@ def allowance(session: Session, viewer: Viewer, show_id: int) -> Allowance:
     )
 
 
-def merge_anonymous(session: Session, anon_id: str, user_id: int) -> set[int]:
-    """Move an anonymous visitor's votes and adds to their account on sign-in; the shows touched.
-
-    A song both identities voted for keeps one vote (the anonymous one is dropped and the counters
-    go down by one), so signing in never double counts.
-    """
-    anon_key, user_key = f"a:{anon_id}", f"u:{user_id}"
-    dropped = session.execute(
-        text(
-            "DELETE FROM votes WHERE voter = :a AND prediction_song_id IN"
-            " (SELECT prediction_song_id FROM votes WHERE voter = :u) RETURNING prediction_song_id, show_id"
-        ),
-        {"a": anon_key, "u": user_key},
-    ).all()
-    for ps_id, show_id in dropped:
-        session.execute(
-            text("UPDATE prediction_songs SET vote_count = vote_count - 1 WHERE id = :ps"), {"ps": ps_id}
-        )
-        session.execute(text("UPDATE shows SET vote_count = vote_count - 1 WHERE id = :s"), {"s": show_id})
-    moved = session.execute(
-        text("UPDATE votes SET voter = :u, user_id = :uid WHERE voter = :a RETURNING show_id"),
-        {"a": anon_key, "u": user_key, "uid": user_id},
-    ).all()
-    if moved:
-        _exec(session, _USER_VOTES, {"d": len(moved), "u": user_id})
-    session.execute(
-        text(
-            "UPDATE prediction_songs SET added_by_user_id = :uid, added_by_anon = NULL WHERE added_by_anon = :a"
-        ),
-        {"a": anon_id, "uid": user_id},
-    )
-    session.execute(
-        text("UPDATE activity SET user_id = :uid, anon_id = NULL WHERE anon_id = :a AND user_id IS NULL"),
-        {"a": anon_id, "uid": user_id},
-    )
-    return {int(r[1]) for r in dropped} | {int(r[0]) for r in moved}
-
-
 def closed_reason(session: Session, show_id: int) -> str:
     """Why the show takes no votes, in words for fans; "" while voting is open."""
     row = session.execute(

@@ -49,6 +49,7 @@ def test_anonymous_votes_move_to_the_account_without_double_counting(session: Se
     # Counters equal the rows: nothing double counted.
     for p in ps:
         assert after[p.id] == len([v for v in votes if v.prediction_song_id == p.id])
+    assert session.get(User, user.id).votes_cast == 2  # their own vote and the one moved over
     assert merge_anonymous(session, "anon-1", user.id).moved_votes == 0  # idempotent
 
 

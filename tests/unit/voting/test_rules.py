@@ -196,22 +196,6 @@ def test_hidden_song_cannot_be_voted_or_re_added(db: Session) -> None:
     assert exc.value.code == "removed"
 
 
-def test_merge_anonymous_on_sign_in_never_double_counts(db: Session) -> None:
-    f = make_show(db)
-    a, b, _ = f.prediction_song_ids
-    user = _user(db)
-    voting.set_vote(db, ANON, a, True)
-    voting.set_vote(db, ANON, b, True)
-    voting.set_vote(db, user, a, True)
-    assert voting.merge_anonymous(db, "anon-1", 1) == {f.show_id}
-    db.commit()
-    songs, rows, total, _ = _counts(db, f.show_id)
-    assert (songs[a], songs[b], rows, total) == (1, 1, 2, 2)
-    assert sorted(voting.my_votes(db, user, f.show_id)) == [a, b]
-    assert voting.my_votes(db, ANON, f.show_id) == []
-    assert _votes_cast(db) == 2  # their own vote plus the one moved over (the duplicate dropped)
-
-
 def test_a_signed_in_fans_vote_counter_follows_votes_and_repeats_change_nothing(db: Session) -> None:
     f = make_show(db)
     a, b, _ = f.prediction_song_ids
