@@ -17,9 +17,7 @@ from typing import Any
 
 import reflex as rx
 
-from setlist_app.auth.accounts import user_counts
 from setlist_app.auth.roles import ADMIN_ONLY, PermissionDenied, require_admin
-from setlist_app.state.db import run_db
 from setlist_app.state.viewer import ViewerMixin
 
 log = logging.getLogger(__name__)
@@ -99,13 +97,3 @@ class AdminState(ViewerMixin, rx.State):
     @admin_guarded
     def check_access(self) -> None:
         """On-load check: sets `admin_allowed` (the page shows "Admins only" otherwise)."""
-
-
-class AdminHomeState(AdminState):
-    """Users per role: the smallest admin state, used by the security tests as their reference case."""
-
-    counts: dict[str, int] = {}
-
-    @rx.event
-    async def load(self) -> None:
-        self.counts = await run_db(user_counts)

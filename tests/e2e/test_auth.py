@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from setlist_app.auth.cookies import SESSION_COOKIE
 from setlist_app.db import get_engine
-from setlist_app.state.admin_base import AdminHomeState
+from setlist_app.state.admin.users import AdminUsersState
 from tests.e2e.conftest import screenshot
 from tests.fixtures.simulator import SimulatorServer
 
@@ -132,7 +132,7 @@ async def _crafted_admin_event(app_url: str, cookie: str) -> list[dict[str, Any]
     )
     try:
         await asyncio.sleep(1.0)
-        crafted = {"name": f"{AdminHomeState.get_full_name()}.load", "payload": {}, "router_data": router}
+        crafted = {"name": f"{AdminUsersState.get_full_name()}.load", "payload": {}, "router_data": router}
         await client.emit("event", crafted, namespace="/_event")
         await asyncio.sleep(1.5)
     finally:

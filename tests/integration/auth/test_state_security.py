@@ -21,7 +21,8 @@ from setlist_app.auth.spotify_connect import load_tokens
 from setlist_app.models.users import User
 from setlist_app.settings import get_settings
 from setlist_app.state.account import AccountState, SessionState
-from setlist_app.state.admin_base import GUARD_MARK, AdminHomeState, AdminState
+from setlist_app.state.admin.users import AdminUsersState
+from setlist_app.state.admin_base import GUARD_MARK, AdminState
 from tests.integration.auth.conftest import sign_in
 from tests.integration.auth.test_spotify_connect import _connect, catalog  # noqa: F401
 
@@ -82,28 +83,28 @@ async def test_every_admin_handler_refuses_anonymous_and_non_admin(client: httpx
                 assert len(events) == 1 and "Admins only" in str(events[0]), f"{cls.__name__}.{name}"
                 assert _public(state) == before, f"{cls.__name__}.{name} changed state for a non-admin"
                 checked += 1
-    assert checked >= 3 * 2  # AdminState.check_access and AdminHomeState.load, at least
+    assert checked >= 3 * 2  # AdminState.check_access and AdminUsersState.load, at least
     # setvar cannot set admin vars: no setters exist (auto setters are off).
-    state = _root(member).get_substate(AdminHomeState.get_full_name().split("."))
+    state = _root(member).get_substate(AdminUsersState.get_full_name().split("."))
     with pytest.raises(AttributeError):
-        AdminHomeState.event_handlers["setvar"].fn(state, "admin_allowed", True)
+        AdminUsersState.event_handlers["setvar"].fn(state, "admin_allowed", True)
     assert not state.admin_allowed
 
 
 async def test_admin_handlers_run_for_an_admin(client: httpx.AsyncClient) -> None:
     await sign_in(client, "ada@setlist.test")
     state = _root(f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}").get_substate(
-        AdminHomeState.get_full_name().split(".")
+        AdminUsersState.get_full_name().split(".")
     )
-    await _run(AdminHomeState.event_handlers["load"].fn, state)
-    assert state.admin_allowed and state.counts == {"users": 1, "admin": 1, "banned": 0}
+    await _run(AdminUsersState.event_handlers["load"].fn, state)
+    assert state.admin_allowed and state.total == 1 and state.rows[0]["role"] == "admin"
 
 
 async def _serialized(cookie: str, admin: bool) -> str:
     root = _root(cookie)
     sessions.clear_cache()
     for cls, handler in [(SessionState, "refresh"), (AccountState, "load")] + (
-        [(AdminHomeState, "load")] if admin else []
+        [(AdminUsersState, "load")] if admin else []
     ):
         state = root.get_substate(cls.get_full_name().split("."))
         await _run(cls.event_handlers[handler].fn, state)
