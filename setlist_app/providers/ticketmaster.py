@@ -20,6 +20,7 @@ MUSIC_SEGMENT_ID = "KZFzniwnSyZfZ7v7nJ"
 PAGE_SIZE_MAX = 200
 DEEP_PAGING_LIMIT = 1000  # Discovery v2 refuses page * size >= 1000
 MIN_WINDOW = timedelta(hours=1)
+ATTRACTION_HORIZON = timedelta(days=5 * 365)  # how far ahead an attraction's events are listed
 API = "discovery/v2"
 
 
@@ -315,51 +316,41 @@ class TicketmasterClient:
     async def get_event(self, event_id: str) -> TmEvent:
         return parse_event(await self._get(f"events/{event_id}.json"))
 
-    async def events_for_attraction(self, attraction_id: str) -> list[TmEvent]:
-        """Upcoming events of one attraction (all reachable pages)."""
-        events, _ = await self._collect(attractionId=attraction_id, sort="date,asc")
-        return events
+    async def events_for_attraction(self, attraction_id: str, now: datetime | None = None) -> list[TmEvent]:
+        """Upcoming events of one attraction, split by date like `events_in_window` when there are
+        more than the deep-paging cap lets one query reach."""
+        start = (now or datetime.now(UTC)).replace(microsecond=0)
+        return await self._events({"attractionId": attraction_id}, start, start + ATTRACTION_HORIZON)
 
     async def events_in_window(
         self, segment_id: str, country_code: str, start: datetime, end: datetime
     ) -> list[TmEvent]:
         """All events in [start, end), halving the window until each part fits under the deep-paging cap."""
+        return await self._events({"segmentId": segment_id, "countryCode": country_code}, start, end)
+
+    async def _events(self, query: dict[str, str], start: datetime, end: datetime) -> list[TmEvent]:
         found: dict[str, TmEvent] = {}
-        await self._window(segment_id, country_code, start, end, found)
+        await self._window(query, start, end, found)
         return sorted(found.values(), key=lambda e: (e.starts_at or datetime.max.replace(tzinfo=UTC), e.id))
 
     async def _window(
-        self, segment_id: str, country: str, start: datetime, end: datetime, found: dict[str, TmEvent]
+        self, query: dict[str, str], start: datetime, end: datetime, found: dict[str, TmEvent]
     ) -> None:
-        params = {
-            "segmentId": segment_id,
-            "countryCode": country,
-            "startDateTime": _iso(start),
-            "endDateTime": _iso(end),
-            "sort": "date,asc",
-        }
+        params = {**query, "startDateTime": _iso(start), "endDateTime": _iso(end), "sort": "date,asc"}
         first, total, pages = parse_events_page(
             await self._get("events.json", size=self.page_size, page=0, **params)
         )
         if total > self.reachable and end - start > MIN_WINDOW:
             middle = start + (end - start) / 2
-            await self._window(segment_id, country, start, middle, found)
-            await self._window(segment_id, country, middle, end, found)
+            await self._window(query, start, middle, found)
+            await self._window(query, middle, end, found)
             return
-        events, _ = await self._collect(first_page=(first, pages), **params)
+        events = await self._collect(first, pages, **params)
         found.update((e.id, e) for e in events)
 
-    async def _collect(
-        self, first_page: tuple[list[TmEvent], int] | None = None, **params: Any
-    ) -> tuple[list[TmEvent], int]:
-        """Every page of an event query that the deep-paging cap lets us reach."""
-        if first_page is None:
-            events, _, pages = parse_events_page(
-                await self._get("events.json", size=self.page_size, page=0, **params)
-            )
-        else:
-            events, pages = first_page
-        events = list(events)
+    async def _collect(self, first: list[TmEvent], pages: int, **params: Any) -> list[TmEvent]:
+        """The first page plus every further page of the query that the deep-paging cap lets us reach."""
+        events = list(first)
         page = 1
         while page < pages and (page + 1) * self.page_size <= self.deep_paging_limit:
             batch, _, pages = parse_events_page(
@@ -369,7 +360,7 @@ class TicketmasterClient:
                 break
             events.extend(batch)
             page += 1
-        return events, pages
+        return events
 
     async def aclose(self) -> None:
         await self.http.aclose()

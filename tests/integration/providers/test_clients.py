@@ -120,6 +120,13 @@ async def test_ticketmaster_window_split_respects_deep_paging(
     assert [e.id for e in events] == [f"vvG1show{i:03d}" for i in range(30)]
     assert sim.hits()["/ticketmaster/discovery/v2/events.json"] > 6  # the window was split
     assert await tm.events_in_window(MUSIC_SEGMENT_ID, "GB", start, start + timedelta(days=30)) == []
+    # An attraction with more events than one query can reach is split by date the same way.
+    everything = await providers.ticketmaster.events_for_attraction(sim_data.ARTIST_TM)
+    assert len(everything) > TM_DEEP_LIMIT
+    hits = sim.hits()["/ticketmaster/discovery/v2/events.json"]
+    split = await tm.events_for_attraction(sim_data.ARTIST_TM)
+    assert [e.id for e in split] == [e.id for e in everything]
+    assert sim.hits()["/ticketmaster/discovery/v2/events.json"] - hits > len(everything) // 5
     await tm.aclose()
 
 
