@@ -235,6 +235,10 @@ def test_change_a_role(admin: Page, app_url: str) -> None:
     me.locator(".remove-admin").click()  # the only admin: refused, and the refusal is audited
     _confirm(page)
     _toast(page, "last admin")
+    with Session(get_engine()) as s:  # someone signs up meanwhile: the list is live (polled)
+        s.add(User(email="newcomer@setlist.test", name="Newcomer Fan"))
+        s.commit()
+    expect(page.locator(".user-row", has_text="Newcomer Fan")).to_be_visible(timeout=10_000)
 
 
 def _fan_pick() -> tuple[int, str]:

@@ -584,6 +584,7 @@ def users() -> rx.Component:
             ),
             pager(U.page, U.pages, U.total, U.go_page, "users"),
         ),
+        poller(U.poll),
         loaded=U.loaded,
     )
 

@@ -53,6 +53,10 @@ class AdminUsersState(AdminState):
         await self._refresh()
 
     @rx.event
+    async def poll(self, _tick: str = "") -> None:
+        await self._refresh()
+
+    @rx.event
     async def go_page(self, page: int) -> None:
         self.page = max(1, min(as_int(page) or 1, self.pages))
         await self._refresh()
