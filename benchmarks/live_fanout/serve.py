@@ -26,13 +26,13 @@ def start_backend(
     port: int, workers: int, env: dict[str, str], log: Path, *, mount_frontend: bool = False
 ) -> subprocess.Popen[bytes]:
     """Launch the backend (its own process group) and wait until /ping answers."""
-    full_env = dict(
-        os.environ,
+    full_env = {
+        **os.environ,
         **env,
-        GRANIAN_WORKERS=str(workers),
-        REFLEX_ENV_MODE="prod",
-        REFLEX_STATE_MANAGER_MODE="redis",
-    )
+        "GRANIAN_WORKERS": str(workers),
+        "REFLEX_ENV_MODE": "prod",
+        "REFLEX_STATE_MANAGER_MODE": "redis",
+    }
     # Reflex's internal switches (what `reflex run --env prod` sets for its backend): never touch
     # `.web`, and optionally serve the existing frontend build on the same port.
     full_env["__REFLEX_SKIP_COMPILE"] = "true"

@@ -26,6 +26,7 @@ from setlist_app.services.demo_seed import seed_demo_catalog
 from setlist_app.settings import PROJECT_ROOT
 from tests.conftest import reset_tables
 from tests.fixtures.simulator import SimulatorServer
+from tests.integration.ops.cluster import service_env
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "e2e" / "artifacts"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -60,22 +61,8 @@ def app_url(database_url: str, redis_url: str, simulator: SimulatorServer) -> It
     lock = (PROJECT_ROOT / ".web.lock").open("w")
     fcntl.flock(lock, fcntl.LOCK_EX)
     port = _free_port()
-    redis_base, redis_db = redis_url.rsplit("/", 1)
-    env = dict(
-        os.environ,
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_base,
-        REDIS_DB_REFLEX=redis_db,
-        REDIS_DB_APP=redis_db,
-        REDIS_DB_QUEUE=redis_db,
-        ENVIRONMENT="test",
-        GRANIAN_WORKERS="1",
-        SIMULATOR_URL=simulator.url,
-        ADMIN_EMAILS=E2E_ADMIN_EMAIL,
-        # Same bun setup as scripts/bootstrap.sh, so running pytest directly works too.
-        PATH=f"{PROJECT_ROOT / '.tools' / 'bun' / 'node_modules' / '.bin'}:{os.environ.get('PATH', '')}",
-        REFLEX_USE_SYSTEM_BUN="1",
-        REFLEX_CHECK_LATEST_VERSION="0",
+    env = service_env(
+        database_url, redis_url, lift_limits=False, SIMULATOR_URL=simulator.url, ADMIN_EMAILS=E2E_ADMIN_EMAIL
     )
     log = (ARTIFACTS / "app.log").open("wb")
     argv = [

@@ -9,7 +9,6 @@ The app fixture (tests/e2e/conftest.py) bootstraps the simulator's demo admin vi
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from setlist_app.settings import PROJECT_ROOT
 from setlist_app.sync import crons, registry  # noqa: F401  (registers the planners)
 from tests.e2e.conftest import ARTIFACTS, E2E_ADMIN_EMAIL, screenshot, stop_process_group
 from tests.fixtures.simulator import SimulatorServer
+from tests.integration.ops.cluster import service_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first test also waits for the build
 ADMIN = (E2E_ADMIN_EMAIL, "Ada Admin")
@@ -52,17 +52,8 @@ def worker(seeded: None, database_url: str, redis_url: str, simulator: Simulator
         crons.ensure_defaults(s, utcnow())
         s.commit()
     _sql("UPDATE cron_settings SET enabled = false")
-    redis_base, db = redis_url.rsplit("/", 1)
-    env = dict(
-        os.environ,
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_base,
-        REDIS_DB_APP=db,
-        REDIS_DB_QUEUE=db,
-        REDIS_DB_REFLEX=db,
-        SIMULATOR_URL=simulator.url,
-        SYNC_TICK_SECONDS="2",
-        ENVIRONMENT="test",
+    env = service_env(
+        database_url, redis_url, lift_limits=False, SIMULATOR_URL=simulator.url, SYNC_TICK_SECONDS="2"
     )
     log = (ARTIFACTS / "worker.log").open("wb")
     proc = subprocess.Popen(

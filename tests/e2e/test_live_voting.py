@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import time
 import uuid
@@ -31,6 +30,7 @@ from setlist_app.services.predictions import seed_prediction
 from setlist_app.settings import get_settings
 from setlist_app.state.show import ShowState
 from tests.e2e.conftest import ARTIFACTS, _free_port, screenshot
+from tests.integration.ops.cluster import service_env
 
 # The first test may wait for another session's `.web` build (tests/e2e/conftest.py lock).
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -249,16 +249,7 @@ def test_completed_show_has_no_vote_buttons_and_rejects_crafted_votes(
 def two_worker_url(app_url: str, database_url: str, redis_url: str) -> Iterator[str]:
     """A second app on the same build: 2 backend workers sharing the Redis state manager."""
     port = _free_port()
-    redis_base, redis_db = redis_url.rsplit("/", 1)
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_base,
-        "REDIS_DB_REFLEX": redis_db,
-        "REDIS_DB_APP": redis_db,
-        "REDIS_DB_QUEUE": redis_db,
-        "ENVIRONMENT": "test",
-        "PYTHONPATH": os.getcwd(),
-    }
+    env = service_env(database_url, redis_url, lift_limits=False)  # start_backend sets the worker count
     proc = serve.start_backend(port, 2, env, ARTIFACTS / "app-2workers.log", mount_frontend=True)
     try:
         yield f"http://127.0.0.1:{port}"

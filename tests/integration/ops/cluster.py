@@ -31,8 +31,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def service_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
-    """Environment for app/worker children: one Postgres DB, one Redis DB for everything."""
+def service_env(
+    database_url: str, redis_url: str, *, lift_limits: bool = True, **extra: str
+) -> dict[str, str]:
+    """Environment for app/worker children: one Postgres DB, one Redis DB for everything.
+
+    `lift_limits`: load clients vote from one address, so the per-IP/per-voter abuse limits are
+    lifted; tests of those limits (the browser suite) keep them.
+    """
     base, db = redis_url.rsplit("/", 1)
     env = dict(
         os.environ,
@@ -47,11 +53,13 @@ def service_env(database_url: str, redis_url: str, **extra: str) -> dict[str, st
         REFLEX_USE_SYSTEM_BUN="1",
         REFLEX_CHECK_LATEST_VERSION="0",
         PYTHONPATH=str(PROJECT_ROOT),
-        # Load clients vote from one address: lift the per-IP/per-voter abuse limits.
-        ANON_VOTES_PER_SHOW="100000",
-        ANON_IP_RATE_PER_MINUTE="100000000",
-        VOTE_RATE_PER_MINUTE="100000000",
     )
+    if lift_limits:
+        env.update(
+            ANON_VOTES_PER_SHOW="100000",
+            ANON_IP_RATE_PER_MINUTE="100000000",
+            VOTE_RATE_PER_MINUTE="100000000",
+        )
     env.update(extra)
     return env
 
