@@ -100,14 +100,14 @@ def room(show_id: int) -> str:
     return f"{ROOM_PREFIX}{show_id}"
 
 
-def broadcast(namespace: Any, payload: dict[str, Any], room_name: str | None = None) -> int:
+def broadcast(namespace: Any, payload: dict[str, Any], room_name: str | None = None) -> None:
     """Queue one `event` message for every socket of this worker in `room_name` (all if None).
 
     Same frames as `namespace.emit("event", payload, room=...)`, encoded once, but without the
     task and coroutine python-socketio starts per recipient: at 1,000 viewers that per-socket
     overhead was the largest cost of a push (profiled; see README "Benchmarks"). Each engine.io
-    socket's own writer task sends what is queued, as it does for `emit`. Returns the sockets
-    reached. Relies on python-engineio's `AsyncSocket.queue` (pinned; guarded by a test).
+    socket's own writer task sends what is queued, as it does for `emit`. Relies on python-engineio's
+    `AsyncSocket.queue` (pinned; the browser and websocket-client tests receive every push).
     """
     server = namespace.server
     encoded = server.packet_class(
@@ -115,13 +115,10 @@ def broadcast(namespace: Any, payload: dict[str, Any], room_name: str | None = N
     ).encode()
     frame = eio_packet.Packet(eio_packet.MESSAGE, encoded)
     sockets = server.eio.sockets
-    sent = 0
     for _sid, eio_sid in server.manager.get_participants(namespace.namespace, room_name):
         sock = sockets.get(eio_sid)
         if sock is not None and not sock.closed:
             sock.queue.put_nowait(frame)
-            sent += 1
-    return sent
 
 
 class LiveHub:

@@ -230,6 +230,10 @@ _BUMP_PG = (
 )
 _BUMP_PG_SA = text(_BUMP_PG.format(d=":d", ps=":ps", s=":s"))
 _BUMP_PG_DRIVER = _BUMP_PG.format(d="%(d)s", ps="%(ps)s", s="%(s)s")
+_BUMP_SONG = text(
+    "UPDATE prediction_songs SET vote_count = vote_count + :d WHERE id = :ps RETURNING vote_count"
+)
+_BUMP_SHOW = text("UPDATE shows SET vote_count = vote_count + :d WHERE id = :s")
 
 
 def _bump(session: Session, ctx: _SongContext, delta: int, *, commit: bool = False) -> int:
@@ -247,13 +251,8 @@ def _bump(session: Session, ctx: _SongContext, delta: int, *, commit: bool = Fal
     if _is_postgres(session):
         count = _exec(session, _BUMP_PG_SA, params).scalar_one()
     else:
-        count = session.execute(
-            text(
-                "UPDATE prediction_songs SET vote_count = vote_count + :d WHERE id = :ps RETURNING vote_count"
-            ),
-            params,
-        ).scalar_one()
-        session.execute(text("UPDATE shows SET vote_count = vote_count + :d WHERE id = :s"), params)
+        count = _exec(session, _BUMP_SONG, params).scalar_one()
+        _exec(session, _BUMP_SHOW, params)
     if commit:
         session.commit()
     return int(count)

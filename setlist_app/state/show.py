@@ -184,8 +184,9 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
 
     @rx.event
     async def vote(self, prediction_song_id: int) -> None:
-        """The page's vote button. The lane answers these events before Reflex sees them; one that
-        reaches Reflex's queue anyway (e.g. sent before the lane was installed) gets the same code."""
+        """What the page's vote button names. `vote_lane` answers these events on the socket before
+        Reflex sees them; should one reach Reflex's queue (chained from another handler), it runs
+        the same code."""
         await lane.vote(self._sid, prediction_song_id)
 
     @rx.event
