@@ -63,6 +63,11 @@ LIVE_FANOUT = Histogram(
     "Live pusher round per show: sequence+database read through the room emit",
     buckets=LATENCY_BUCKETS,
 )
+VOTE_BATCH = Histogram(
+    "setlist_vote_batch_size",
+    "Votes stored per transaction by a backend's vote lane (its group commit)",
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200),
+)
 VIEWERS = Gauge(
     "setlist_live_viewers", "Show-page viewers connected (sum over live workers)", multiprocess_mode="livesum"
 )

@@ -11,7 +11,8 @@ optimistic counts, allowance) live in a `VoterPage` record kept in the socket's 
 created by the show page's load event, replaced by the next load, gone with the socket (nothing to
 leak). The record is the single source of truth for those `ShowState` vars: the lane sends them
 from it, and `ShowState`'s handlers write the record first and assign the vars from it, so Reflex's
-server-side copy (which the lane never updates) is never what a browser sees.
+server-side copy (which the lane never updates) is never what a browser sees. Votes are stored
+through a `GroupCommit`: the votes that arrive while one batch is written are the next batch.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from setlist_app.services import voting
 from setlist_app.services.voting_limits import VoteRateLimiter
 from setlist_app.settings import get_settings
 from setlist_app.state.db import _in_session
+from setlist_app.state.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -78,8 +80,23 @@ async def published(show_id: int, changed: bool) -> int | None:
         return None
 
 
-def _vote(session: Session, viewer: Viewer, psid: int, want: bool, show_id: int) -> voting.VoteResult:
-    return voting.set_vote(session, viewer, psid, want, show_id=show_id, with_allowance=True, commit=True)
+def _set_votes(session: Session, requests: list[voting.VoteRequest]) -> list[voting.VoteOutcome]:
+    return voting.set_votes(session, requests, with_allowance=True)
+
+
+Confirmed = tuple[voting.VoteResult, int | None]  # a stored vote and the live sequence announcing it
+
+
+async def write_votes(requests: list[voting.VoteRequest]) -> list[Confirmed | voting.VoteRejected]:
+    """Store a batch of votes in one transaction, then announce each changed show once."""
+    metrics.VOTE_BATCH.observe(len(requests))
+    outcomes = await run_db(_set_votes, requests)
+    changed = {o.show_id for o in outcomes if isinstance(o, voting.VoteResult) and o.changed}
+    seqs = {show_id: await published(show_id, True) for show_id in sorted(changed)}
+    return [
+        o if isinstance(o, voting.VoteRejected) else (o, seqs.get(o.show_id) if o.changed else None)
+        for o in outcomes
+    ]
 
 
 @dataclass
@@ -171,6 +188,7 @@ class VoteLane:
         self._ns: Any = None
         self._state_name = ""
         self._tasks: set[asyncio.Task[None]] = set()
+        self.votes: GroupCommit[voting.VoteRequest, Confirmed] = GroupCommit(write_votes)
 
     def install(self, namespace: Any, state_name: str) -> None:
         """Answer `<state_name>.vote` events on `namespace`; pass every other event to Reflex."""
@@ -246,8 +264,7 @@ class VoteLane:
         try:
             viewer = page.viewer()
             await limiter().check(viewer, page.client_ip)
-            result = await run_db(_vote, viewer, psid, want, page.show_id)
-            seq = await published(result.show_id, result.changed)
+            result, seq = await self.votes.submit(voting.VoteRequest(viewer, psid, want, page.show_id))
             metrics.vote_accepted()
             page.mark_voted(psid, result.voted)
             page.confirm(key, result.vote_count, seq)

@@ -125,3 +125,41 @@ def test_anonymous_limits_hold_under_concurrency(engine: Engine, session: Sessio
     session.expire_all()
     assert _assert_consistent(session, f.show_id) == 4  # 2 votes + the 2 adders' votes
     assert voting.allowance(session, anon, f.show_id) == voting.Allowance(0, 0)
+
+
+def test_concurrent_batches_keep_counts_limits_and_never_deadlock(engine: Engine, session: Session) -> None:
+    """Four vote lanes' group commits at once: mixed voters, two shows, random toggles, repeats."""
+    shows = [make_show(session, seeded=8, spare=0, tag=t) for t in ("x", "y")]
+    viewers = _make_users(session, 6) + [Viewer(anon_id=f"crowd-{i}") for i in range(12)]
+    songs = [(f.show_id, ps) for f in shows for ps in f.prediction_song_ids]
+
+    def lane(seed: int) -> list[voting.VoteOutcome]:
+        rng = random.Random(seed)
+        outcomes: list[voting.VoteOutcome] = []
+        for _ in range(25):
+            batch = []
+            for _ in range(rng.randint(1, 20)):
+                show_id, ps = rng.choice(songs)
+                batch.append(voting.VoteRequest(rng.choice(viewers), ps, rng.random() < 0.7, show_id))
+            outcomes += _in_tx(engine, lambda s, batch=batch: voting.set_votes(s, batch, with_allowance=True))
+        return outcomes
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = [o for lane_outcomes in pool.map(lane, range(4)) for o in lane_outcomes]
+    assert {o.code for o in outcomes if isinstance(o, VoteRejected)} <= {"anon_vote_limit"}
+    assert sum(isinstance(o, voting.VoteResult) and o.changed for o in outcomes) > 100
+    session.expire_all()
+    assert all(_assert_consistent(session, f.show_id) > 0 for f in shows)
+    per_voter = session.execute(
+        text("SELECT voter, show_id, count(*) FROM votes GROUP BY voter, show_id")
+    ).all()
+    assert max(n for voter, _, n in per_voter if voter.startswith("a:")) <= 2  # the free votes
+    drift = session.execute(
+        text(
+            "SELECT u.id FROM users u LEFT JOIN votes v ON v.user_id = u.id"
+            " GROUP BY u.id, u.votes_cast HAVING u.votes_cast <> count(v.id)"
+        )
+    ).all()
+    assert drift == []
+    changes = sum(isinstance(o, voting.VoteResult) and o.changed for o in outcomes)
+    assert session.execute(text("SELECT count(*) FROM activity")).scalar_one() == changes
