@@ -229,15 +229,6 @@ _ANON_ADDS = text(_ANON_ADDS_SQL)
 _ALLOWANCE_USED = text(f"SELECT (SELECT count(*) FROM ({_COUNTED_VOTES_SQL}) c), ({_ANON_ADDS_SQL})")
 
 
-def _counted_adds(session: Session, prediction_id: int, anon_id: str) -> int:
-    return int(
-        session.execute(
-            text("SELECT count(*) FROM prediction_songs WHERE prediction_id = :p AND added_by_anon = :a"),
-            {"p": prediction_id, "a": anon_id},
-        ).scalar_one()
-    )
-
-
 _PG_SQL: dict[int, str] = {}
 
 
@@ -496,7 +487,7 @@ def add_song(session: Session, viewer: Viewer, show_id: int, song_id: int) -> Ad
     if existing is None and not viewer.is_signed_in:
         _lock_voter(session, show_id, voter)
         limit = get_settings().anon_adds_per_show
-        if _counted_adds(session, prediction_id, viewer.anon_id or "") >= limit:
+        if _exec(session, _ANON_ADDS, {"s": show_id, "anon": viewer.anon_id or ""}).scalar_one() >= limit:
             raise rejection("anon_add_limit", limit=limit)
     inserted = session.execute(
         text(
