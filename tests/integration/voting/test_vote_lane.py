@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from setlist_app.auth.cookies import ANON_COOKIE, new_anon_id, sign
 from setlist_app.models import ShowStatus
+from setlist_app.observability import metrics
 from setlist_app.state import vote_lane
 from setlist_app.state.vote_lane import NOT_CONFIRMED, VoteLane, VoterPage
 from tests.unit.voting.factory import make_show
@@ -80,6 +81,11 @@ def _stored(session: Session, psid: int) -> tuple[int, int]:
     return int(rows.scalar_one()), int(count.scalar_one())
 
 
+def _batches_written() -> float:
+    samples = [s for m in metrics.VOTE_BATCH.collect() for s in m.samples if s.name.endswith("_count")]
+    return sum(s.value for s in samples)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_clients() -> None:
     vote_lane._shared.clear()  # Redis clients belong to the loop that made them (one per test)
@@ -92,6 +98,7 @@ def test_votes_are_answered_on_the_socket_and_never_reach_reflex(session: Sessio
     async def scenario() -> None:
         lane, ns = VoteLane(), FakeNamespace()
         lane.install(ns, STATE)
+        batches_before = _batches_written()
         await _open(lane, ns, "s1", f.show_id)
         await ns.on_event("s1", {"name": f"{STATE}.open_picker", "payload": {}})
         await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
@@ -107,6 +114,7 @@ def test_votes_are_answered_on_the_socket_and_never_reach_reflex(session: Sessio
         assert last[f"votes_left{M}"] == 0 and last[f"signed_in{M}"] is False
         assert NOT_CONFIRMED not in last[f"pending_seq{M}"].values()  # both confirmed by a commit
         assert _stored(session, a) == (1, 1) and _stored(session, b) == (1, 1)
+        assert _batches_written() > batches_before  # the setlist_vote_batch_size metric moves
         # Toggle off: the same event again removes the vote.
         await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
         await _settle(lane)

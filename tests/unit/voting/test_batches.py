@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from typing import Any
+
+from sqlalchemy import event, text
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
@@ -85,10 +87,22 @@ def test_many_voters_on_one_song_move_its_counter_once(db: Session) -> None:
     f = make_show(db, seeded=2)
     a, b = f.prediction_song_ids
     voters = [Viewer(anon_id=f"crowd-{i}") for i in range(30)]
-    outcomes = voting.set_votes(
-        db, [VoteRequest(v, a, show_id=f.show_id) for v in voters] + [VoteRequest(ANON, b)]
-    )
+    updates: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE PREDICTION_SONGS SET VOTE_COUNT = VOTE_COUNT"):
+            updates.append(statement)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        outcomes = voting.set_votes(
+            db, [VoteRequest(v, a, show_id=f.show_id) for v in voters] + [VoteRequest(ANON, b)]
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
     db.commit()
+    assert len(updates) == 2  # one counter update per song for 31 votes
     assert all(isinstance(o, VoteResult) and o.changed and o.vote_count == 30 for o in outcomes[:30])
     songs, rows, total, _ = _counts(db, f.show_id)
     assert (songs[a], songs[b], rows, total) == (30, 1, 31, 31)
