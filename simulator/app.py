@@ -9,6 +9,7 @@ POST /__reset, POST /__faults, POST /__spotify/expire-tokens.
 from __future__ import annotations
 
 import importlib.util
+from datetime import date
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -51,8 +52,10 @@ def create_app(
     setlistfm_api_key: str = SIMULATOR_CREDENTIALS["setlistfm_api_key"],
     token_ttl: int = 3600,
     tm_deep_limit: int = 1000,
+    today: date | None = None,
 ) -> Starlette:
-    """Build the simulator over `catalog` (default: the bundled demo data in `data_dir`)."""
+    """Build the simulator over `catalog` (default: the bundled demo data in `data_dir`, its dates
+    anchored to `today`, the wall-clock day unless given)."""
     v1 = [*spotify.api_routes(), *spotify_user.me_routes]
     routes: list[BaseRoute] = [
         Route("/__hits", control.hits),
@@ -71,7 +74,7 @@ def create_app(
     ]
     app = Starlette(routes=routes)
     state = app.state
-    state.catalog = catalog if catalog is not None else Catalog.load(data_dir)
+    state.catalog = catalog if catalog is not None else Catalog.load(data_dir, today)
     state.control = control.Control()
     state.spotify_accounts = spotify.Accounts(spotify_client_id, spotify_client_secret, token_ttl)
     state.keys = {"ticketmaster": ticketmaster_api_key, "setlistfm": setlistfm_api_key}

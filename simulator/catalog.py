@@ -9,15 +9,15 @@ deterministically so the same data always yields the same API answers.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from setlist_app.services.titles import normalize_name
+from simulator import demo_data
+from simulator.demo_data import DATA_DIR
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -82,6 +82,9 @@ class Catalog:
     shows: list[dict[str, Any]] = field(default_factory=list)
     setlists: list[dict[str, Any]] = field(default_factory=list)
     noise_events: list[dict[str, Any]] = field(default_factory=list)
+    # How far the demo's "today" is from the wall clock's: 0 unless the catalog was anchored to
+    # another day (a test at a date years away), so the fake APIs keep time with their data.
+    shift: timedelta = timedelta(0)
 
     def __post_init__(self) -> None:
         self.by_slug = {a.slug: a for a in self.artists}
@@ -92,18 +95,25 @@ class Catalog:
         self.shows_by_tm = {s["ticketmaster_id"]: s for s in self.shows}
 
     @classmethod
-    def load(cls, data_dir: Path = DATA_DIR) -> Catalog:
-        def read(name: str) -> list[dict[str, Any]]:
-            path = data_dir / name
-            return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    def load(cls, data_dir: Path = DATA_DIR, today: date | None = None) -> Catalog:
+        """The catalog in `data_dir`, its dates anchored to `today` (default: the wall-clock day)."""
 
-        return cls.from_raw(
+        def read(name: str) -> list[dict[str, Any]]:
+            return demo_data.read(name, data_dir, today)
+
+        catalog = cls.from_raw(
             read("artists.json"),
             read("venues.json"),
             read("shows.json"),
             read("setlists.json"),
             read("noise_events.json"),
         )
+        catalog.shift = (today - demo_data.load_day()) if today else timedelta(0)
+        return catalog
+
+    def now(self) -> datetime:
+        """The simulated providers' current time: the wall clock, moved to the catalog's anchor day."""
+        return datetime.now(UTC) + self.shift
 
     @classmethod
     def from_raw(

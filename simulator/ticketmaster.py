@@ -177,7 +177,7 @@ def _events(request: Request) -> list[dict[str, Any]]:
 
 
 def _upcoming_count(request: Request, artist: Artist) -> int:
-    today = datetime.now(UTC).date()
+    today = catalog(request).now().date()
     return sum(1 for e in _events(request) if artist in e["artists"] and e["date"] >= today)
 
 
@@ -255,8 +255,8 @@ async def events(request: Request) -> Response:
     start, end = _parse_utc(q.get("startDateTime")), _parse_utc(q.get("endDateTime"))
     if (q.get("startDateTime") and start is None) or (q.get("endDateTime") and end is None):
         return JSONResponse({"errors": [{"code": "DIS1015", "detail": "Invalid date format"}]}, 400)
-    start = start or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     cat = catalog(request)
+    start = start or cat.now().replace(hour=0, minute=0, second=0, microsecond=0)
     selected = []
     keyword = normalize_name(q.get("keyword", ""))
     for e in _events(request):

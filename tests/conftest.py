@@ -21,7 +21,7 @@ from setlist_app import db as db_module
 from setlist_app.migrations import upgrade_to_head
 from setlist_app.settings import get_settings
 
-pytest_plugins = ["tests.fixtures.simulator"]
+pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.simulator"]
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")

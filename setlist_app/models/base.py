@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index
 from sqlmodel import Field
 
+from setlist_app import clock
+
 
 def utcnow() -> datetime:
-    """Timezone-aware now in UTC (all timestamps are UTC)."""
-    return datetime.now(UTC)
+    """Timezone-aware now in UTC (all timestamps are UTC), from the app's one clock."""
+    return clock.now()
 
 
 def created_at_field() -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from pydantic import Field
 
+from setlist_app import clock
 from setlist_app.models.catalog import ShowStatus
 from setlist_app.providers.errors import BadResponse, ProviderError, QuotaExceeded, RateLimited
 from setlist_app.providers.http import ProviderHttp, retry_after_seconds
@@ -148,7 +149,7 @@ def show_status_for(code: str | None, local_date: date | None, today: date | Non
         return ShowStatus.CANCELLED
     if code == "postponed":
         return ShowStatus.POSTPONED
-    today = today or datetime.now(UTC).date()
+    today = today or clock.now().date()
     if local_date is not None and local_date < today:
         return ShowStatus.COMPLETED
     return ShowStatus.UPCOMING  # onsale, offsale, rescheduled (new date), unknown
@@ -319,7 +320,7 @@ class TicketmasterClient:
     async def events_for_attraction(self, attraction_id: str, now: datetime | None = None) -> list[TmEvent]:
         """Upcoming events of one attraction, split by date like `events_in_window` when there are
         more than the deep-paging cap lets one query reach."""
-        start = (now or datetime.now(UTC)).replace(microsecond=0)
+        start = (now or clock.now()).replace(microsecond=0)
         return await self._events({"attractionId": attraction_id}, start, start + ATTRACTION_HORIZON)
 
     async def events_in_window(

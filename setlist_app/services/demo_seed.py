@@ -6,7 +6,6 @@ the local simulator the slow, real way. Running it twice changes nothing.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -31,9 +30,8 @@ from setlist_app.models import (
 from setlist_app.services.predictions import rank_for_seeding, seed_prediction
 from setlist_app.services.setlists import PlayedSong, catalog_index, store_actual_setlist
 from setlist_app.services.titles import normalize_name, normalize_title, slugify
-from setlist_app.settings import PROJECT_ROOT
-
-DATA_DIR = PROJECT_ROOT / "simulator" / "data"
+from simulator import demo_data
+from simulator.demo_data import DATA_DIR
 
 _TM_STATUS = {
     "canceled": ShowStatus.CANCELLED,
@@ -52,31 +50,30 @@ class SeedReport:
     predictions_seeded: int = 0
 
 
-def load_json(name: str, data_dir: Path = DATA_DIR) -> Any:
-    return json.loads((data_dir / name).read_text(encoding="utf-8"))
-
-
 def seed_demo_catalog(
     session: Session, *, data_dir: Path = DATA_DIR, today: date | None = None
 ) -> SeedReport:
-    """Upsert artists, venues, songs, shows, past setlists and seeded predictions."""
+    """Upsert artists, venues, songs, shows, past setlists and seeded predictions; the demo's dates
+    are anchored to `today` (default: the app clock's day), as the simulator anchors them."""
     today = today or utcnow().date()
+
+    def load_json(name: str) -> list[dict[str, Any]]:
+        return demo_data.read(name, data_dir, today)
+
     report = SeedReport()
-    artists = {a["slug"]: _upsert_artist(session, a, report) for a in load_json("artists.json", data_dir)}
-    venues = {
-        v["ticketmaster_id"]: _upsert_venue(session, v, report) for v in load_json("venues.json", data_dir)
-    }
+    artists = {a["slug"]: _upsert_artist(session, a, report) for a in load_json("artists.json")}
+    venues = {v["ticketmaster_id"]: _upsert_venue(session, v, report) for v in load_json("venues.json")}
     session.flush()
-    for raw in load_json("artists.json", data_dir):
+    for raw in load_json("artists.json"):
         _load_catalog(session, artists[raw["slug"]], raw, report)
     shows = {
         s["ticketmaster_id"]: _upsert_show(
             session, s, artists[s["artist"]], venues[s["venue"]], today, report
         )
-        for s in load_json("shows.json", data_dir)
+        for s in load_json("shows.json")
     }
     session.flush()
-    setlists = load_json("setlists.json", data_dir)
+    setlists = load_json("setlists.json")
     _store_play_counts(session, artists, setlists)
     for raw in setlists:
         show = shows.get(raw.get("show") or "")

@@ -1,5 +1,5 @@
-"""The simulation reuses the sync pipeline fixtures."""
+"""The simulation reuses the sync pipeline fixtures (the installed fake clock included)."""
 
-from tests.integration.sync.conftest import aredis, clock, settings
+from tests.integration.sync.conftest import _one_clock, aredis, settings
 
-__all__ = ["aredis", "clock", "settings"]
+__all__ = ["_one_clock", "aredis", "settings"]

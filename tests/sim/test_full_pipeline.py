@@ -8,8 +8,10 @@ launcher does, and ends when the first-run cron has switched itself off.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -25,19 +27,37 @@ from setlist_app.models import (
     Show,
     SyncJob,
 )
-from setlist_app.services.demo_seed import load_json
 from setlist_app.sync import registry, status
-from tests.integration.sync.helpers import FakeClock
-from tests.integration.sync_domain.conftest import NOW, _domain_settings, sim_ctx
+from simulator import demo_data
+from simulator.app import create_app
+from tests.fixtures.clock import TODAY, FakeClock
+from tests.fixtures.simulator import SimulatorServer, start_simulator
+from tests.integration.sync_domain.conftest import _domain_settings, sim_ctx
 from tests.integration.sync_domain.helpers import fill_through_pipeline
 
 __all__ = ["_domain_settings", "sim_ctx"]
 STEP = timedelta(seconds=15)
 
 
-async def test_empty_database_fills_through_the_pipeline(engine: Engine, session: Session, sim_ctx) -> None:
-    clock = FakeClock(NOW)
-    ctx = sim_ctx(clock)
+@pytest.fixture(params=[0, 3], ids=["today", "in-3-years"])
+def fill_simulator(
+    request: pytest.FixtureRequest, clock: FakeClock, simulator: SimulatorServer
+) -> Iterator[SimulatorServer]:
+    """The simulator the first run fills from: the session's (anchored today), or one anchored three
+    years on with the app's clock moved there too — the demo must fill the same whatever the date."""
+    if request.param == 0:
+        yield simulator
+        return
+    later = timedelta(days=round(365.25 * request.param))
+    clock.t += later
+    with start_simulator(create_app(today=TODAY + later)) as server:
+        yield server
+
+
+async def test_empty_database_fills_through_the_pipeline(
+    clock: FakeClock, engine: Engine, session: Session, sim_ctx, fill_simulator: SimulatorServer
+) -> None:
+    ctx = sim_ctx(clock, simulator_url=fill_simulator.url)
     fill = await fill_through_pipeline(ctx, session)
     messages, ticks = fill.messages, fill.ticks
 
@@ -56,7 +76,7 @@ async def test_empty_database_fills_through_the_pipeline(engine: Engine, session
     assert all(a.spotify_id and a.mbid and a.image_url and a.enriched_at for a in artists)
     assert Counter(a.catalog_status for a in artists) == {"ok": 22}
     shows = session.scalars(select(Show)).all()
-    expected = {s["ticketmaster_id"] for s in load_json("shows.json")}
+    expected = {s["ticketmaster_id"] for s in demo_data.read("shows.json")}
     assert {s.ticketmaster_id for s in shows} == expected
     assert Counter(s.status for s in shows) == {
         "upcoming": 72,

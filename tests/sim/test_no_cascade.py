@@ -22,9 +22,8 @@ from sqlmodel import Session
 from setlist_app.models import Artist, CronRun, SyncJob
 from setlist_app.settings import Settings
 from setlist_app.sync import budget, crons, executors, registry, status
+from tests.fixtures.clock import NOW, FakeClock
 from tests.integration.sync.helpers import (
-    T0,
-    FakeClock,
     FakeProviders,
     FakeSpotify,
     add_artists,
@@ -57,7 +56,7 @@ def _population(session: Session, spotify: FakeSpotify) -> dict[str, list[int]]:
     ids = add_artists(session, ARTISTS)
     groups: dict[str, list[int]] = defaultdict(list)
     for i, artist_id in enumerate(ids):
-        add_show(session, artist_id, T0 + timedelta(days=1 + (i * 37) % 90, hours=i % 24))
+        add_show(session, artist_id, NOW + timedelta(days=1 + (i * 37) % 90, hours=i % 24))
         sp = f"sp{i}"
         if i % 10 < 3:
             groups["empty"].append(artist_id)  # 30%: Spotify has no albums for them
@@ -75,20 +74,19 @@ def _population(session: Session, spotify: FakeSpotify) -> dict[str, list[int]]:
 
 
 async def test_three_days_no_cascade(
-    engine: Engine, session: Session, settings: Settings, aredis: Redis
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings, aredis: Redis
 ) -> None:
-    clock = FakeClock(T0)
     spotify = LoggingSpotify(clock)
     groups = _population(session, spotify)
     ctx = make_ctx(engine, settings, redis=aredis, providers=FakeProviders(spotify), clock=clock)
     planners = registry.registered_planners()
-    crons.ensure_defaults(session, T0)
+    crons.ensure_defaults(session, NOW)
     session.commit()
 
     ticks = 0
     alerts: set[str] = set()
     peak_minute = 0
-    while clock() < T0 + timedelta(days=DAYS):
+    while clock() < NOW + timedelta(days=DAYS):
         report = await crons.tick(ctx)
         assert not report.failed, report.failed
         await executors.run_due(ctx)
@@ -134,7 +132,7 @@ async def test_three_days_no_cascade(
     assert fetches == expected and 0.08 <= spotify.failures / fetches <= 0.12
     assert spotify.calls == fetches + 2 * (ARTISTS - len(groups["empty"]) - len(groups["always_fail"]))
     for day in range(DAYS):
-        used = await budget.usage(aredis, T0 + timedelta(days=day))
+        used = await budget.usage(aredis, NOW + timedelta(days=day))
         assert used.calls_today.get("spotify", 0) <= settings.sync_provider_calls_per_day_budget
         assert used.jobs_today <= settings.sync_jobs_per_day_budget
     assert peak_minute <= 50 < settings.sync_jobs_per_minute_alert and not alerts

@@ -1,4 +1,5 @@
-"""Fixtures for the sync pipeline: settings, an async Redis on the private test DB, a fake clock."""
+"""Fixtures for the sync pipeline: settings, an async Redis on the private test DB, and a fake clock
+installed as the app's clock for every test here (one clock: services and planners agree)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest_asyncio
 from redis.asyncio import Redis
 
 from setlist_app.settings import Settings, get_settings
+from tests.fixtures.clock import FakeClock
 from tests.fixtures.simulator import simulator  # noqa: F401  (the shared simulator fixture)
-from tests.integration.sync.helpers import FakeClock
 
 
 @pytest.fixture
@@ -18,9 +19,10 @@ def settings() -> Settings:
     return get_settings().model_copy()
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+@pytest.fixture(autouse=True)
+def _one_clock(clock: FakeClock) -> FakeClock:
+    """Every sync test runs on the installed fake clock, whether it names `clock` or not."""
+    return clock
 
 
 @pytest_asyncio.fixture

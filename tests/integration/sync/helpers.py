@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from setlist_app import clock as app_clock
 from setlist_app.models import Artist, Show, SyncJob, Venue
 from setlist_app.settings import Settings
 from setlist_app.sync.context import SyncContext
 
-T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """A settable clock for planners, guards and budgets."""
-
-    def __init__(self, start: datetime = T0) -> None:
-        self.t = start
-
-    def __call__(self) -> datetime:
-        return self.t
-
-    def advance(self, **delta: float) -> datetime:
-        self.t += timedelta(**delta)
-        return self.t
-
 
 def make_ctx(engine: Engine, settings: Settings, redis: Any = None, providers: Any = None, clock: Any = None):
     return SyncContext(
-        settings=settings, engine=engine, redis=redis, providers=providers, clock=clock or FakeClock()
+        settings=settings, engine=engine, redis=redis, providers=providers, clock=clock or app_clock.now
     )
 
 

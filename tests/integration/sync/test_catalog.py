@@ -16,9 +16,8 @@ from setlist_app.providers.errors import BadResponse
 from setlist_app.settings import Settings
 from setlist_app.sync import artist_writes, catalog, executors, jobs, status
 from setlist_app.sync.planners import PlanContext
+from tests.fixtures.clock import NOW, FakeClock
 from tests.integration.sync.helpers import (
-    T0,
-    FakeClock,
     FakeProviders,
     FakeSpotify,
     add_artists,
@@ -56,9 +55,8 @@ def _titles(session: Session, artist_id: int) -> list[str]:
 
 
 async def test_studio_songs_deduplicated_and_upserted_once(
-    engine: Engine, session: Session, settings: Settings
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings
 ) -> None:
-    clock = FakeClock()
     spotify = FakeSpotify()
     ctx = make_ctx(engine, settings, providers=FakeProviders(spotify), clock=clock)
     [artist_id] = add_artists(session, 1)
@@ -68,7 +66,7 @@ async def test_studio_songs_deduplicated_and_upserted_once(
     assert outcome.status == "succeeded" and outcome.result["songs"] == 3
     assert _titles(session, artist_id) == ["Song A", "Song B", "Song D"]
     artist = _artist(session, artist_id)
-    assert (artist.catalog_status, artist.catalog_song_count, artist.catalog_synced_at) == ("ok", 3, T0)
+    assert (artist.catalog_status, artist.catalog_song_count, artist.catalog_synced_at) == ("ok", 3, NOW)
     assert spotify.calls == 4  # one album list + three album track lists
 
     clock.advance(hours=25)
@@ -81,9 +79,8 @@ async def test_studio_songs_deduplicated_and_upserted_once(
 
 
 async def test_24h_guard_blocks_repeat_syncs_and_concurrent_claims(
-    engine: Engine, session: Session, settings: Settings
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings
 ) -> None:
-    clock = FakeClock()
     spotify = FakeSpotify()
     ctx = make_ctx(engine, settings, providers=FakeProviders(spotify), clock=clock)
     [artist_id] = add_artists(session, 1)
@@ -112,9 +109,8 @@ async def test_24h_guard_blocks_repeat_syncs_and_concurrent_claims(
 
 
 async def test_artist_breaker_opens_after_three_failures(
-    engine: Engine, session: Session, settings: Settings
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings
 ) -> None:
-    clock = FakeClock()
     spotify = FakeSpotify()
     spotify.error = lambda: BadResponse("spotify", "malformed JSON")
     ctx = make_ctx(engine, settings, providers=FakeProviders(spotify), clock=clock)
@@ -140,8 +136,9 @@ async def test_artist_breaker_opens_after_three_failures(
     assert (artist.catalog_failures, artist.catalog_backoff_until, artist.catalog_status) == (0, None, "ok")
 
 
-async def test_provider_breaker_stops_calls(engine: Engine, session: Session, settings: Settings) -> None:
-    clock = FakeClock()
+async def test_provider_breaker_stops_calls(
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings
+) -> None:
     spotify = FakeSpotify()
     ctx = make_ctx(engine, settings, providers=FakeProviders(spotify), clock=clock)
     ids = add_artists(session, settings.circuit_failure_threshold + 2)
@@ -171,15 +168,16 @@ async def _plan(ctx: Any, session: Session, limit: int = 50) -> list[int]:
     )
 
 
-async def test_planner_order_limit_and_policy(engine: Engine, session: Session, settings: Settings) -> None:
-    clock = FakeClock()
+async def test_planner_order_limit_and_policy(
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings
+) -> None:
     spotify = FakeSpotify()
     ctx = make_ctx(engine, settings, providers=FakeProviders(spotify), clock=clock)
     ids = add_artists(session, 5)
     [no_spotify] = add_artists(session, 1, spotify=False, start=5)
-    add_show(session, ids[3], T0 + timedelta(days=2))
-    add_show(session, ids[1], T0 + timedelta(days=9))
-    add_show(session, ids[4], T0 - timedelta(days=1))  # past: does not count as soonest
+    add_show(session, ids[3], NOW + timedelta(days=2))
+    add_show(session, ids[1], NOW + timedelta(days=9))
+    add_show(session, ids[4], NOW - timedelta(days=1))  # past: does not count as soonest
     assert await _plan(ctx, session, limit=3) == [ids[3], ids[1], ids[0]]
     assert sorted(await _plan(ctx, session, limit=3)) == sorted([ids[3], ids[1], ids[0], ids[2], ids[4]])
     assert no_spotify not in await _plan(ctx, session)
@@ -214,7 +212,7 @@ async def test_artist_writes_count_conflicts_and_never_lose_updates(
                 )
         return {"popularity": artist.popularity + 10}
 
-    updated = artist_writes.update_artist(session, artist_id, bump_popularity, now=T0)
+    updated = artist_writes.update_artist(session, artist_id, bump_popularity, now=NOW)
     session.commit()
     assert updated.popularity == 10 and updated.version == 4
     artist = _artist(session, artist_id)
@@ -232,6 +230,6 @@ async def test_artist_writes_count_conflicts_and_never_lose_updates(
 
 async def test_catalog_job_needs_an_artist(engine: Engine, session: Session, settings: Settings) -> None:
     ctx = make_ctx(engine, settings, providers=FakeProviders())
-    job = jobs.request(session, catalog.KIND, "artist:none", requested_by="admin:1", now=T0)
+    job = jobs.request(session, catalog.KIND, "artist:none", requested_by="admin:1", now=NOW)
     session.commit()
     assert (await executors.run_job(job.job_id, ctx)).error == "catalog job without artist_id"

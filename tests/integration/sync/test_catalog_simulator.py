@@ -14,8 +14,9 @@ from setlist_app.models import Artist, ArtistSong, ProviderCircuit
 from setlist_app.providers.factory import Providers, build_providers
 from setlist_app.settings import Settings
 from setlist_app.sync import catalog, crons, executors, status
+from tests.fixtures.clock import FakeClock
 from tests.fixtures.simulator import SimulatorServer
-from tests.integration.sync.helpers import FakeClock, make_ctx
+from tests.integration.sync.helpers import make_ctx
 
 
 @pytest_asyncio.fixture
@@ -40,6 +41,7 @@ def _demo_artist(session: Session, simulator: SimulatorServer, index: int) -> in
 
 
 async def test_real_client_sync_then_fault_storm_degrades_and_recovers(
+    clock: FakeClock,
     engine: Engine,
     session: Session,
     settings: Settings,
@@ -47,7 +49,6 @@ async def test_real_client_sync_then_fault_storm_degrades_and_recovers(
     providers: Providers,
     simulator: SimulatorServer,
 ) -> None:
-    clock = FakeClock()
     ctx = make_ctx(engine, settings, redis=aredis, providers=providers, clock=clock)
     artist_ids = [_demo_artist(session, simulator, i) for i in range(settings.circuit_failure_threshold + 2)]
 

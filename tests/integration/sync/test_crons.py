@@ -14,7 +14,8 @@ from sqlmodel import Session
 from setlist_app.models import CronRun, CronSetting
 from setlist_app.settings import Settings
 from setlist_app.sync import budget, crons, planners, status
-from tests.integration.sync.helpers import T0, FakeClock, job_count, make_ctx
+from tests.fixtures.clock import NOW, FakeClock
+from tests.integration.sync.helpers import job_count, make_ctx
 
 runs: list[str] = []
 
@@ -53,11 +54,10 @@ def _runs(session: Session) -> list[tuple[str, str, int]]:
 
 @pytest.mark.usefixtures("test_planners")
 async def test_schedule_limits_run_now_and_live_config(
-    engine: Engine, session: Session, settings: Settings
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings
 ) -> None:
-    clock = FakeClock()
     ctx = make_ctx(engine, settings, clock=clock)
-    crons.ensure_defaults(session, T0)
+    crons.ensure_defaults(session, NOW)
     session.commit()
     report = await crons.tick(ctx)
     assert sorted(report.ran) == ["essential", "filler"] and "broken" in report.failed
@@ -97,10 +97,10 @@ async def test_schedule_limits_run_now_and_live_config(
 
 @pytest.mark.usefixtures("test_planners")
 async def test_defaults_do_not_overwrite_admin_edits(engine: Engine, session: Session) -> None:
-    crons.ensure_defaults(session, T0)
-    crons.configure(session, "filler", T0, interval_seconds=42)
+    crons.ensure_defaults(session, NOW)
+    crons.configure(session, "filler", NOW, interval_seconds=42)
     session.commit()
-    crons.ensure_defaults(session, T0)
+    crons.ensure_defaults(session, NOW)
     session.commit()
     session.expire_all()
     assert session.get(CronSetting, "filler").interval_seconds == 42
@@ -112,21 +112,21 @@ async def test_spike_alarm_pauses_non_essential_planners(
 ) -> None:
     settings.sync_jobs_per_minute_alert = 10
     ctx = make_ctx(engine, settings, redis=aredis)
-    crons.ensure_defaults(session, T0)
-    crons.configure(session, "broken", T0, enabled=False)
+    crons.ensure_defaults(session, NOW)
+    crons.configure(session, "broken", NOW, enabled=False)
     session.commit()
     for _ in range(11):
-        await budget.count_job(aredis, T0)
-    report = await crons.tick(ctx, T0)
+        await budget.count_job(aredis, NOW)
+    report = await crons.tick(ctx, NOW)
     assert report.alert and "11 jobs/min" in report.alert
     assert report.ran == ["essential"] and "filler" in report.skipped
     row = status.get_status(session)
-    assert row.planners_paused and row.alert_raised_at == T0 and row.jobs_last_minute == 11
-    assert read_level(session, T0) == ("degraded", "throttled")
+    assert row.planners_paused and row.alert_raised_at == NOW and row.jobs_last_minute == 11
+    assert read_level(session, NOW) == ("degraded", "throttled")
     assert ("filler", "skipped", 0) in _runs(session)
 
     # Two minutes later the spike has passed: planners resume, the alert clears.
-    report = await crons.tick(ctx, T0 + timedelta(minutes=12))
+    report = await crons.tick(ctx, NOW + timedelta(minutes=12))
     assert report.alert is None and sorted(report.ran) == ["essential", "filler"]
     session.expire_all()
     assert not status.get_status(session).planners_paused
@@ -137,28 +137,28 @@ async def test_daily_and_provider_budgets(settings: Settings, aredis: Redis) -> 
     settings.sync_jobs_per_day_budget = 3
     settings.sync_provider_calls_per_day_budget = 5
     for _ in range(3):
-        await budget.count_job(aredis, T0)
-    await budget.count_provider_call(aredis, "spotify", T0, 5)
-    used = await budget.usage(aredis, T0)
+        await budget.count_job(aredis, NOW)
+    await budget.count_provider_call(aredis, "spotify", NOW, 5)
+    used = await budget.usage(aredis, NOW)
     assert used.calls_today == {"spotify": 5} and budget.evaluate(used, settings) is None
-    await budget.count_provider_call(aredis, "spotify", T0)
-    assert "spotify calls" in budget.evaluate(await budget.usage(aredis, T0), settings)
-    await budget.count_job(aredis, T0 + timedelta(minutes=5))
-    assert "daily budget" in budget.evaluate(await budget.usage(aredis, T0), settings)
-    assert (await budget.usage(aredis, T0 + timedelta(days=1))).jobs_today == 0
+    await budget.count_provider_call(aredis, "spotify", NOW)
+    assert "spotify calls" in budget.evaluate(await budget.usage(aredis, NOW), settings)
+    await budget.count_job(aredis, NOW + timedelta(minutes=5))
+    assert "daily budget" in budget.evaluate(await budget.usage(aredis, NOW), settings)
+    assert (await budget.usage(aredis, NOW + timedelta(days=1))).jobs_today == 0
 
 
 @pytest.mark.usefixtures("test_planners")
 async def test_kill_switch_pauses_every_planner(engine: Engine, session: Session, settings: Settings) -> None:
     ctx = make_ctx(engine, settings)
-    crons.ensure_defaults(session, T0)
-    status.set_kill_switch(session, True, T0)
-    crons.request_run_now(session, "filler", T0)
+    crons.ensure_defaults(session, NOW)
+    status.set_kill_switch(session, True, NOW)
+    crons.request_run_now(session, "filler", NOW)
     session.commit()
-    report = await crons.tick(ctx, T0)
+    report = await crons.tick(ctx, NOW)
     assert report.ran == [] and set(report.skipped) == {"filler", "essential", "broken"}
     assert job_count(session) == 0
-    assert read_level(session, T0) == ("degraded", "paused by an administrator")
+    assert read_level(session, NOW) == ("degraded", "paused by an administrator")
     assert status.get_status(session).phase == "paused"
 
 
@@ -171,21 +171,21 @@ def read_level(session: Session, now) -> tuple[str, str]:
 
 
 async def test_health_levels(engine: Engine, session: Session, settings: Settings) -> None:
-    assert status.read_health(session, T0).level == "down"  # no heartbeat yet
+    assert status.read_health(session, NOW).level == "down"  # no heartbeat yet
     ctx = make_ctx(engine, settings)
-    await crons.tick(ctx, T0)
-    assert status.read_health(session, T0) == status.Health("ok", "")
-    stale = T0 + timedelta(seconds=settings.sync_heartbeat_stale_seconds + 1)
+    await crons.tick(ctx, NOW)
+    assert status.read_health(session, NOW) == status.Health("ok", "")
+    stale = NOW + timedelta(seconds=settings.sync_heartbeat_stale_seconds + 1)
     down = status.read_health(session, stale)
     assert down.level == "down" and "not running" in down.message
 
-    status.record_outcome(session, "catalog_sync", T0, error="spotify: HTTP 503")
+    status.record_outcome(session, "catalog_sync", NOW, error="spotify: HTTP 503")
     session.commit()
-    degraded = status.read_health(session, T0)
+    degraded = status.read_health(session, NOW)
     assert degraded.level == "degraded" and "catalog sync" in degraded.message
-    status.record_outcome(session, "catalog_sync", T0 + timedelta(seconds=1))
+    status.record_outcome(session, "catalog_sync", NOW + timedelta(seconds=1))
     session.commit()
-    assert status.read_health(session, T0 + timedelta(seconds=1)).level == "ok"
+    assert status.read_health(session, NOW + timedelta(seconds=1)).level == "ok"
 
     status.count_write_conflict(engine, 2)
     session.expire_all()

@@ -17,7 +17,8 @@ from setlist_app.models import SyncJob
 from setlist_app.settings import Settings
 from setlist_app.sync import executors, jobs, registry
 from setlist_app.sync.context import SyncContext
-from tests.integration.sync.helpers import T0, FakeClock, add_artists, add_show
+from tests.fixtures.clock import NOW, FakeClock
+from tests.integration.sync.helpers import add_artists, add_show
 
 probes: list[str] = []
 
@@ -56,21 +57,21 @@ class ProbingProviders:
 
 
 async def test_every_registered_executor_cannot_create_jobs(
-    engine: Engine, session: Session, settings: Settings
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings
 ) -> None:
     _probe.engine = engine  # type: ignore[attr-defined]
     [artist_id] = add_artists(session, 1)
-    show_id = add_show(session, artist_id, T0)
+    show_id = add_show(session, artist_id, NOW)
     # The app's executors (test modules may register their own, e.g. the ops tests' probe).
     kinds = {
         k: fn for k, fn in registry.registered_executors().items() if fn.__module__.startswith("setlist_app.")
     }
     assert "catalog_sync" in kinds
-    ctx = ProbingContext(settings=settings, engine=engine, providers=ProbingProviders(), clock=FakeClock())
+    ctx = ProbingContext(settings=settings, engine=engine, providers=ProbingProviders(), clock=clock)
     for kind in kinds:
         probes.clear()
         job_id = jobs.request(
-            session, kind, "probe", requested_by="admin:1", artist_id=artist_id, show_id=show_id, now=T0
+            session, kind, "probe", requested_by="admin:1", artist_id=artist_id, show_id=show_id, now=NOW
         ).job_id
         session.commit()
         outcome = await executors.run_job(job_id, ctx)

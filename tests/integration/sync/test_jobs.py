@@ -10,21 +10,22 @@ from sqlmodel import Session
 
 from setlist_app.models import SyncJob
 from setlist_app.sync import jobs
-from tests.integration.sync.helpers import T0, job_count
+from tests.fixtures.clock import NOW
+from tests.integration.sync.helpers import job_count
 
 
 def test_request_is_single_flight_and_reopens_after_finish(session: Session) -> None:
-    first = jobs.request(session, "catalog_sync", "artist:1", requested_by="user:1", now=T0)
+    first = jobs.request(session, "catalog_sync", "artist:1", requested_by="user:1", now=NOW)
     again = jobs.request(session, "catalog_sync", "artist:1", requested_by="admin:2")
     other = jobs.request(session, "catalog_sync", "artist:2", requested_by="user:1")
     session.commit()
     assert first.created and not again.created and again.job_id == first.job_id
     assert other.created and other.job_id != first.job_id
 
-    job = jobs.claim(session, first.job_id, T0 + timedelta(days=1), lease_seconds=60)
+    job = jobs.claim(session, first.job_id, NOW + timedelta(days=1), lease_seconds=60)
     assert job is not None and job.status == "running" and job.attempts == 1
     assert not jobs.request(session, "catalog_sync", "artist:1", requested_by="user:1").created
-    assert jobs.finish(session, job, T0, {"songs": 3})
+    assert jobs.finish(session, job, NOW, {"songs": 3})
     session.commit()
     # A finished job frees the slot: the next request creates a new row.
     assert jobs.request(session, "catalog_sync", "artist:1", requested_by="user:1").created
@@ -59,41 +60,41 @@ def test_request_inside_executor_scope_raises_even_in_spawned_tasks(session: Ses
 
 def test_claim_is_atomic_and_respects_run_after(session: Session) -> None:
     job_id = jobs.request(
-        session, "k", "1", requested_by="planner:x", run_after=T0 + timedelta(minutes=5)
+        session, "k", "1", requested_by="planner:x", run_after=NOW + timedelta(minutes=5)
     ).job_id
     session.commit()
-    assert jobs.claim(session, job_id, T0, 60) is None  # not due yet
-    claimed = jobs.claim(session, job_id, T0 + timedelta(minutes=5), 60)
-    assert claimed is not None and claimed.lease_until == T0 + timedelta(minutes=6)
-    assert jobs.claim(session, job_id, T0 + timedelta(minutes=5), 60) is None  # already running
+    assert jobs.claim(session, job_id, NOW, 60) is None  # not due yet
+    claimed = jobs.claim(session, job_id, NOW + timedelta(minutes=5), 60)
+    assert claimed is not None and claimed.lease_until == NOW + timedelta(minutes=6)
+    assert jobs.claim(session, job_id, NOW + timedelta(minutes=5), 60) is None  # already running
 
 
 def test_fail_retries_with_backoff_then_fails(session: Session) -> None:
-    job_id = jobs.request(session, "k", "1", requested_by="planner:x", max_attempts=2, run_after=T0).job_id
+    job_id = jobs.request(session, "k", "1", requested_by="planner:x", max_attempts=2, run_after=NOW).job_id
     session.commit()
-    job = jobs.claim(session, job_id, T0, 60)
-    assert jobs.fail(session, job, T0, "boom", retry=True, retry_base_seconds=10) == "pending"
+    job = jobs.claim(session, job_id, NOW, 60)
+    assert jobs.fail(session, job, NOW, "boom", retry=True, retry_base_seconds=10) == "pending"
     session.commit()
     row = session.get(SyncJob, job_id)
     session.refresh(row)
-    assert row.run_after == T0 + timedelta(seconds=10) and row.error == "boom"
-    job = jobs.claim(session, job_id, T0 + timedelta(seconds=10), 60)
+    assert row.run_after == NOW + timedelta(seconds=10) and row.error == "boom"
+    job = jobs.claim(session, job_id, NOW + timedelta(seconds=10), 60)
     assert job.attempts == 2
-    assert jobs.fail(session, job, T0, "boom again", retry=True, retry_base_seconds=10) == "failed"
+    assert jobs.fail(session, job, NOW, "boom again", retry=True, retry_base_seconds=10) == "failed"
     session.commit()
 
 
 def test_outcome_is_fenced_by_attempt(session: Session) -> None:
     """A worker whose lease expired cannot overwrite the run that replaced it."""
-    job_id = jobs.request(session, "k", "1", requested_by="planner:x", run_after=T0).job_id
+    job_id = jobs.request(session, "k", "1", requested_by="planner:x", run_after=NOW).job_id
     session.commit()
-    stale = jobs.claim(session, job_id, T0, 60)
-    assert jobs.release_expired_leases(session, T0 + timedelta(seconds=61)) == 1
+    stale = jobs.claim(session, job_id, NOW, 60)
+    assert jobs.release_expired_leases(session, NOW + timedelta(seconds=61)) == 1
     session.commit()
-    fresh = jobs.claim(session, job_id, T0 + timedelta(seconds=61), 60)
+    fresh = jobs.claim(session, job_id, NOW + timedelta(seconds=61), 60)
     assert fresh.attempts == 2
-    assert not jobs.finish(session, stale, T0, {"by": "stale"})
-    assert jobs.finish(session, fresh, T0, {"by": "fresh"})
+    assert not jobs.finish(session, stale, NOW, {"by": "stale"})
+    assert jobs.finish(session, fresh, NOW, {"by": "fresh"})
     session.commit()
     row = session.get(SyncJob, job_id)
     session.refresh(row)
@@ -101,13 +102,15 @@ def test_outcome_is_fenced_by_attempt(session: Session) -> None:
 
 
 def test_expired_lease_of_spent_job_fails_and_cancel_only_pending(session: Session) -> None:
-    spent = jobs.request(session, "k", "spent", requested_by="planner:x", max_attempts=1, run_after=T0).job_id
-    waiting = jobs.request(session, "k", "waiting", requested_by="admin:1", run_after=T0).job_id
+    spent = jobs.request(
+        session, "k", "spent", requested_by="planner:x", max_attempts=1, run_after=NOW
+    ).job_id
+    waiting = jobs.request(session, "k", "waiting", requested_by="admin:1", run_after=NOW).job_id
     session.commit()
-    jobs.claim(session, spent, T0, 60)
-    assert jobs.release_expired_leases(session, T0 + timedelta(minutes=2)) == 1
-    assert jobs.cancel(session, waiting, T0, "admin said so")
-    assert not jobs.cancel(session, spent, T0)
+    jobs.claim(session, spent, NOW, 60)
+    assert jobs.release_expired_leases(session, NOW + timedelta(minutes=2)) == 1
+    assert jobs.cancel(session, waiting, NOW, "admin said so")
+    assert not jobs.cancel(session, spent, NOW)
     session.commit()
     assert [session.get(SyncJob, i).status for i in (spent, waiting)] == ["failed", "cancelled"]
     retried = jobs.retry_now(session, spent, requested_by="admin:1")

@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from setlist_app import clock as app_clock
 from setlist_app.models import Artist, ArtistSong, CronRun, Song, SyncJob
-from setlist_app.models.base import utcnow
 from setlist_app.settings import PROJECT_ROOT, Settings
 from setlist_app.sync import catalog, crons, executors, registry
-from tests.integration.sync.helpers import FakeClock, FakeProviders, FakeSpotify, add_artists, make_ctx
+from tests.fixtures.clock import FakeClock
+from tests.integration.sync.helpers import FakeProviders, FakeSpotify, add_artists, make_ctx
 
 
 def _wait_for(predicate, timeout: float = 15.0) -> None:
@@ -31,8 +32,10 @@ def _wait_for(predicate, timeout: float = 15.0) -> None:
 
 
 async def test_worker_killed_mid_job_reruns_after_lease_and_applies_once(
-    engine: Engine, session: Session, settings: Settings, aredis: Redis
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings, aredis: Redis
 ) -> None:
+    # The crashing worker is another process on the wall clock: the fake follows it there.
+    clock.t = app_clock.wall()
     [artist_id] = add_artists(session, 1)
     job_id = catalog.request_catalog_sync(session, artist_id, requested_by="admin:1").job_id
     session.commit()
@@ -53,9 +56,9 @@ async def test_worker_killed_mid_job_reruns_after_lease_and_applies_once(
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
 
+    clock.t = app_clock.wall()  # after the dead worker's claim and lease
     spotify = FakeSpotify()
     spotify.give("sp0", ("Album", ["One", "Two", "Two (Live)"]))
-    clock = FakeClock(utcnow())
     ctx = make_ctx(engine, settings, redis=aredis, providers=FakeProviders(spotify), clock=clock)
     # While the lease holds, nobody else may run it (arq redelivery finds it claimed).
     assert (await executors.run_job(job_id, ctx)).status == "not_claimed"
@@ -76,10 +79,9 @@ async def test_worker_killed_mid_job_reruns_after_lease_and_applies_once(
 
 
 async def test_concurrent_planners_and_sync_now_spam_create_no_duplicates(
-    engine: Engine, session: Session, settings: Settings
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings
 ) -> None:
     ids = add_artists(session, 30)
-    clock = FakeClock(utcnow())
     ctx = make_ctx(engine, settings, providers=FakeProviders(), clock=clock)
     crons.ensure_defaults(session, clock())
     session.commit()

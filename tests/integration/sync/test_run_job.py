@@ -13,7 +13,8 @@ from setlist_app.models import SyncJob
 from setlist_app.settings import Settings
 from setlist_app.sync import budget, executors, jobs, status
 from setlist_app.sync.context import SyncContext
-from tests.integration.sync.helpers import T0, FakeClock, job_count, make_ctx
+from tests.fixtures.clock import NOW, FakeClock
+from tests.integration.sync.helpers import job_count, make_ctx
 
 calls: list[str] = []
 
@@ -42,7 +43,7 @@ REGISTRY = {"ok": ok, "expected": expected_failure, "crash": crash, "cascade": c
 
 
 def _job(session: Session, kind: str, key: str = "1", **kw: Any) -> int:
-    job_id = jobs.request(session, kind, key, requested_by="planner:test", now=T0, **kw).job_id
+    job_id = jobs.request(session, kind, key, requested_by="planner:test", now=NOW, **kw).job_id
     session.commit()
     return job_id
 
@@ -56,15 +57,14 @@ async def test_success_updates_row_status_and_budget(
     assert outcome.status == "succeeded" and outcome.result == {"done": "x"}
     assert (await executors.run_job(job_id, ctx, registry=REGISTRY)).status == "not_claimed"
     row = session.get(SyncJob, job_id)
-    assert row.status == "succeeded" and row.attempts == 1 and row.finished_at == T0
-    assert status.get_status(session).last_success == {"ok": T0.isoformat()}
-    assert (await budget.usage(aredis, T0)).jobs_today == 1
+    assert row.status == "succeeded" and row.attempts == 1 and row.finished_at == NOW
+    assert status.get_status(session).last_success == {"ok": NOW.isoformat()}
+    assert (await budget.usage(aredis, NOW)).jobs_today == 1
 
 
 async def test_failures_are_recorded_and_retried_only_when_retryable(
-    engine: Engine, session: Session, settings: Settings
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings
 ) -> None:
-    clock = FakeClock()
     ctx = make_ctx(engine, settings, clock=clock)
     expected = _job(session, "expected")
     crashing = _job(session, "crash")
@@ -98,20 +98,21 @@ async def test_an_executor_that_requests_a_job_fails_and_creates_nothing(
 async def test_kill_switch_stops_claims(engine: Engine, session: Session, settings: Settings) -> None:
     ctx = make_ctx(engine, settings)
     job_id = _job(session, "ok", "k")
-    status.set_kill_switch(session, True, T0)
+    status.set_kill_switch(session, True, NOW)
     session.commit()
     assert (await executors.run_job(job_id, ctx, registry=REGISTRY)).status == "paused"
-    status.set_kill_switch(session, False, T0)
+    status.set_kill_switch(session, False, NOW)
     session.commit()
     assert (await executors.run_job(job_id, ctx, registry=REGISTRY)).status == "succeeded"
 
 
-async def test_run_due_runs_only_due_jobs(engine: Engine, session: Session, settings: Settings) -> None:
-    clock = FakeClock()
+async def test_run_due_runs_only_due_jobs(
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings
+) -> None:
     ctx = make_ctx(engine, settings, clock=clock)
     calls.clear()
     _job(session, "ok", "now")
-    _job(session, "ok", "later", run_after=T0 + timedelta(hours=1))
+    _job(session, "ok", "later", run_after=NOW + timedelta(hours=1))
     # run_due uses the global registry; register the test executor for its duration.
     executors.executor("ok")(ok)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,14 +15,12 @@ from setlist_app.providers.ratelimit import RatePolicy
 from setlist_app.settings import Settings
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import domain_settings
+from tests.fixtures.clock import FakeClock
 from tests.fixtures.simulator import SimulatorServer
-from tests.integration.sync.conftest import aredis, clock, settings
-from tests.integration.sync.helpers import FakeClock
+from tests.integration.sync.conftest import _one_clock, aredis, settings
 
-__all__ = ["aredis", "clock", "settings"]
+__all__ = ["_one_clock", "aredis", "settings"]
 
-# The demo data's "today": 40 shows are past (May-Nov 2026), 75 upcoming (Dec 2026-Jul 2027).
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 # Fast limits: these tests check behaviour, not the production rates (tested in providers/).
 FAST = {
     name: RatePolicy(per_second=500, adaptive=name == "spotify", max_wait=5)
@@ -42,18 +39,19 @@ def _domain_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest_asyncio.fixture
 async def sim_ctx(
-    engine: Engine, settings: Settings, aredis: Redis, simulator: SimulatorServer
+    engine: Engine, settings: Settings, aredis: Redis, simulator: SimulatorServer, clock: FakeClock
 ) -> AsyncIterator[Callable[..., SyncContext]]:
-    """Factory of SyncContexts whose providers talk to the simulator (faults reset per test)."""
+    """Factory of SyncContexts whose providers talk to the simulator (faults reset per test), on the
+    installed fake clock (NOW: the simulator's demo catalog is anchored to the same day)."""
     simulator.reset()
     made: list[Any] = []
 
-    def make(clock: FakeClock | None = None, **overrides: Any) -> SyncContext:
+    def make(fake: FakeClock | None = None, **overrides: Any) -> SyncContext:
         s = settings.model_copy(update={"simulator_url": simulator.url, **overrides})
         providers = build_providers(s, aredis, policies=FAST)
         made.append(providers)
         return SyncContext(
-            settings=s, engine=engine, redis=aredis, providers=providers, clock=clock or FakeClock(NOW)
+            settings=s, engine=engine, redis=aredis, providers=providers, clock=fake or clock
         )
 
     yield make

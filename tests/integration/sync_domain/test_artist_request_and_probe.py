@@ -14,9 +14,8 @@ from setlist_app.sync import executors, jobs, planners
 from setlist_app.sync.artist_request import best_match
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.provider_probe import KIND as PROBE
+from tests.fixtures.clock import FakeClock
 from tests.fixtures.simulator import SimulatorServer
-from tests.integration.sync.helpers import FakeClock
-from tests.integration.sync_domain.conftest import NOW
 
 
 async def test_requested_artist_is_imported_with_its_shows(
@@ -67,9 +66,8 @@ def test_best_match_prefers_the_exact_music_name() -> None:
 
 
 async def test_open_circuit_is_probed_after_its_cool_down_and_closes(
-    session: Session, sim_ctx: Callable[..., SyncContext], simulator: SimulatorServer
+    clock: FakeClock, session: Session, sim_ctx: Callable[..., SyncContext], simulator: SimulatorServer
 ) -> None:
-    clock = FakeClock(NOW)
     ctx = sim_ctx(clock)
     policy = breaker.CircuitPolicy.from_settings(ctx.settings)
     for _ in range(policy.failure_threshold):

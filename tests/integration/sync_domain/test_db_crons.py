@@ -37,8 +37,8 @@ from setlist_app.sync import engagement, executors, retention, setlist_import, s
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import domain_settings
 from setlist_app.sync.planners import PlanContext
-from tests.integration.sync.helpers import FakeClock, add_artists
-from tests.integration.sync_domain.conftest import NOW
+from tests.fixtures.clock import NOW, FakeClock
+from tests.integration.sync.helpers import add_artists
 
 
 def _venue_show(session: Session, artist_id: int, tz: str, day: date, n: int) -> Show:
@@ -55,9 +55,9 @@ def _venue_show(session: Session, artist_id: int, tz: str, day: date, n: int) ->
 
 def test_shows_complete_after_their_local_date(engine: Engine, session: Session) -> None:
     [artist_id] = add_artists(session, 1)
-    # 2026-11-29 12:00 UTC is already the 30th in Auckland, still the 29th in Honolulu.
-    auckland = _venue_show(session, artist_id, "Pacific/Auckland", date(2026, 11, 29), 1)
-    honolulu = _venue_show(session, artist_id, "Pacific/Honolulu", date(2026, 11, 29), 2)
+    # Noon UTC is already tomorrow in Auckland, still today in Honolulu.
+    auckland = _venue_show(session, artist_id, "Pacific/Auckland", NOW.date(), 1)
+    honolulu = _venue_show(session, artist_id, "Pacific/Honolulu", NOW.date(), 2)
     assert show_status.complete_past_shows(session, NOW) == 1
     session.commit()
     session.expire_all()
@@ -85,8 +85,8 @@ def _prediction_song(session: Session, show: Show, title: str, source: str = "se
 
 def test_trending_and_engagement_are_set_based_and_idempotent(engine: Engine, session: Session) -> None:
     a, b, c = add_artists(session, 3)
-    show_a = _venue_show(session, a, "UTC", date(2026, 12, 5), 1)
-    show_b = _venue_show(session, b, "UTC", date(2027, 3, 1), 2)
+    show_a = _venue_show(session, a, "UTC", (NOW + timedelta(days=6)).date(), 1)
+    show_b = _venue_show(session, b, "UTC", (NOW + timedelta(days=90)).date(), 2)
     for show in (show_a, show_b):
         session.execute(
             update(Show)
@@ -173,7 +173,7 @@ def test_retention_deletes_old_finished_rows_only(engine: Engine, session: Sessi
 
 def test_tricky_titles_accuracy_and_voter_stats(engine: Engine, session: Session) -> None:
     [artist_id] = add_artists(session, 1)
-    show = _venue_show(session, artist_id, "UTC", date(2026, 11, 1), 1)
+    show = _venue_show(session, artist_id, "UTC", (NOW - timedelta(days=30)).date(), 1)
     titles = ["Don't Stop Me Now", "Rock & Roll", "Mr. Brightside", "Paranoid Android", "Karma Police"]
     ps = {t: _prediction_song(session, show, t) for t in titles}
     for row in session.scalars(select(Song)):  # the catalog keys are the normalised titles
@@ -251,7 +251,12 @@ class _Providers:
 
 
 async def test_setlistfm_quota_respected_over_a_simulated_day(
-    engine: Engine, session: Session, settings: Settings, aredis: Redis, monkeypatch: pytest.MonkeyPatch
+    clock: FakeClock,
+    engine: Engine,
+    session: Session,
+    settings: Settings,
+    aredis: Redis,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """More completed shows want a setlist than one day's budget allows: the planners never promise
     more calls than the budget (calls made today + jobs queued), most recent shows first."""
@@ -261,7 +266,7 @@ async def test_setlistfm_quota_respected_over_a_simulated_day(
     domain_settings.cache_clear()
     [artist_id] = add_artists(session, 1)
     session.execute(update(Artist).values(mbid="mb-1", catalog_status="empty"))
-    venue_show = _venue_show(session, artist_id, "UTC", date(2020, 1, 1), 0)
+    venue_show = _venue_show(session, artist_id, "UTC", (NOW - timedelta(days=2000)).date(), 0)
     rows = [
         {
             "slug": f"p{i}",
@@ -284,7 +289,6 @@ async def test_setlistfm_quota_respected_over_a_simulated_day(
     for i in range(0, len(rows), 400):
         session.execute(insert(Show.__table__), rows[i : i + 400])
     session.commit()
-    clock = FakeClock(NOW)
     providers = _Providers(clock)
     ctx = SyncContext(settings=settings, engine=engine, redis=aredis, providers=providers, clock=clock)
     runs = 0

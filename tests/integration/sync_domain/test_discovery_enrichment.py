@@ -12,7 +12,7 @@ from sqlmodel import Session
 from setlist_app.models import Artist, Prediction, ProviderCircuit, Show, Venue
 from setlist_app.services.titles import normalize_name
 from setlist_app.sync import discovery, enrichment
-from tests.integration.sync_domain.conftest import NOW
+from tests.fixtures.clock import NOW
 from tests.integration.sync_domain.helpers import artist, run
 
 WINDOW = {"start": (NOW - timedelta(days=240)).isoformat(), "end": (NOW + timedelta(days=365)).isoformat()}

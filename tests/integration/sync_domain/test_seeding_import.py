@@ -22,7 +22,7 @@ from setlist_app.models import (
 )
 from setlist_app.sync import seeding, setlist_import
 from setlist_app.sync.planners import PlanContext
-from tests.integration.sync_domain.conftest import NOW
+from tests.fixtures.clock import NOW
 from tests.integration.sync_domain.helpers import artist, demo_database, run, show
 
 
