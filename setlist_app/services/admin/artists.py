@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
@@ -50,12 +50,15 @@ def search(session: Session, query: str = "", *, page: int = 1, page_size: int =
         where.append(_ARTISTS.c.name.icontains(text, autoescape=True))
     total = session.execute(select(func.count()).select_from(_ARTISTS).where(*where)).scalar_one()
     offset, limit = page_bounds(page, page_size)
-    latest = (
-        select(_JOBS.c.id, _JOBS.c.status, _JOBS.c.error)
+    # The latest job by a correlated subquery, not a LATERAL join: SQLite has no LATERAL.
+    latest = _JOBS.alias("latest")
+    latest_id = (
+        select(_JOBS.c.id)
         .where(_JOBS.c.kind == catalog.KIND, _JOBS.c.artist_id == _ARTISTS.c.id)
         .order_by(_JOBS.c.created_at.desc(), _JOBS.c.id.desc())
         .limit(1)
-        .lateral("latest")
+        .correlate(_ARTISTS)
+        .scalar_subquery()
     )
     rows = session.execute(
         select(
@@ -64,7 +67,7 @@ def search(session: Session, query: str = "", *, page: int = 1, page_size: int =
             latest.c.status.label("job_status"),
             latest.c.error.label("job_error"),
         )
-        .select_from(_ARTISTS.outerjoin(latest, true()))
+        .select_from(_ARTISTS.outerjoin(latest, latest.c.id == latest_id))
         .where(*where)
         .order_by(_ARTISTS.c.name, _ARTISTS.c.id)
         .offset(offset)

@@ -170,8 +170,8 @@ def remove_song(session: Session, actor: Viewer, flag_id: int) -> Removal:
         ps_id = flag.prediction_song_id
         show_id = session.execute(
             text(
-                "UPDATE prediction_songs ps SET hidden = true FROM predictions p"
-                " WHERE ps.id = :ps AND p.id = ps.prediction_id RETURNING p.show_id"
+                "UPDATE prediction_songs SET hidden = true WHERE id = :ps RETURNING"
+                " (SELECT show_id FROM predictions p WHERE p.id = prediction_songs.prediction_id)"
             ),
             {"ps": ps_id},
         ).scalar_one()

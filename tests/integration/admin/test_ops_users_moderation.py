@@ -84,7 +84,12 @@ def test_artist_search_and_deduplicated_sync_now(session: Session, people: Peopl
     assert session.exec(select(SyncJob)).all().__len__() == 1
     with pytest.raises(AdminError, match="no Spotify id"):
         artists.sync_now(session, people.admin, no_spotify)
-    assert _actions(session) == ["artist.sync_now"] * 3
+    session.get(SyncJob, first.job_id).status = "succeeded"
+    third = artists.sync_now(session, people.admin, a)  # the first one finished: a new job
+    session.commit()
+    row = artists.search(session, "Artist 0").items[0]
+    assert third.created and row.job_id == third.job_id and row.job_status == "pending"  # the latest
+    assert _actions(session) == ["artist.sync_now"] * 4
 
 
 def test_overview_counts_health_kill_switch_alert_and_errors(
