@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -17,6 +17,7 @@ from starlette.routing import Route
 from setlist_app.db import get_engine
 from setlist_app.live.publisher import app_redis
 from setlist_app.migrations import is_at_head
+from setlist_app.models import SyncStatus
 from setlist_app.models.base import utcnow
 from setlist_app.settings import get_settings
 
@@ -42,11 +43,10 @@ async def _redis() -> str:
 
 def _worker() -> str:
     with get_engine().connect() as conn:
-        beat = conn.execute(text("SELECT worker_heartbeat_at FROM sync_status WHERE id = 1")).scalar()
+        beat = conn.execute(select(SyncStatus.worker_heartbeat_at).where(SyncStatus.id == 1)).scalar()
     if beat is None:
         raise RuntimeError("no sync worker has ever reported")
-    now = utcnow()
-    age = (now - (beat if beat.tzinfo else beat.replace(tzinfo=now.tzinfo))).total_seconds()
+    age = (utcnow() - beat).total_seconds()
     if age > get_settings().sync_heartbeat_stale_seconds:
         raise RuntimeError(f"last sync worker heartbeat {age:.0f} s ago")
     return f"heartbeat {age:.0f} s ago"

@@ -14,9 +14,10 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
+from setlist_app.models import Artist, SyncStatus
 from setlist_app.models.base import utcnow
 from setlist_app.settings import Settings
 from setlist_app.sync import budget
@@ -56,19 +57,21 @@ def _database_families(engine: Engine, now: datetime) -> list[GaugeMetricFamily]
         for provider, state in conn.execute(text("SELECT provider, state FROM provider_circuits")):
             for candidate in CIRCUIT_STATES:
                 circuits.add_metric([provider, candidate], 1.0 if state == candidate else 0.0)
+        # Typed columns, not raw SQL: SQLite stores timestamps as text that only they parse.
         backoff.add_metric(
             [],
             conn.execute(
-                text("SELECT count(*) FROM artists WHERE catalog_backoff_until > :now"), {"now": now}
+                select(func.count()).select_from(Artist).where(Artist.catalog_backoff_until > now)
             ).scalar_one(),
         )
         row = conn.execute(
-            text("SELECT worker_heartbeat_at, planners_paused, kill_switch FROM sync_status WHERE id = 1")
+            select(SyncStatus.worker_heartbeat_at, SyncStatus.planners_paused, SyncStatus.kill_switch).where(
+                SyncStatus.id == 1
+            )
         ).first()
     if row is not None:
         beat = row[0]
         if beat is not None:
-            beat = beat if beat.tzinfo else beat.replace(tzinfo=now.tzinfo)
             heartbeat.add_metric([], (now - beat).total_seconds())
         paused.add_metric([], float(bool(row[1] or row[2])))
     return [jobs, circuits, backoff, heartbeat, paused]

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.testclient import TestClient
 
-from setlist_app.api import health
+from setlist_app.api import health, metrics_route
 from setlist_app.api.health import health_routes
 from setlist_app.api.metrics_route import metrics_routes
+from setlist_app.models import ProviderCircuit, SyncStatus
+from setlist_app.models.base import utcnow
 from setlist_app.observability import metrics
 from setlist_app.observability.middleware import RequestMetricsMiddleware
 from setlist_app.settings import get_settings
@@ -21,24 +26,28 @@ from setlist_app.settings import get_settings
 
 @pytest.fixture
 def client(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    health._cache.clear()
+    """Each TestClient runs its own event loop: the routes' cached Redis clients start afresh."""
+    caches = (health._cache, metrics_route._clients)
+    for cache in caches:
+        cache.clear()
     app = Starlette(
         routes=[*health_routes(), *metrics_routes()], middleware=[Middleware(RequestMetricsMiddleware)]
     )
     with TestClient(app, client=("127.0.0.1", 50000)) as c:
         yield c
-    health._cache.clear()
+    for cache in caches:
+        cache.clear()
 
 
-def _beat(engine: Engine, age: str | None) -> None:
-    value = "NULL" if age is None else f"now() - interval '{age}'"
+def _beat(engine: Engine, age: timedelta) -> None:
+    """A worker heartbeat `age` ago, written like the worker writes it."""
     with engine.begin() as conn:
-        conn.execute(text(f"UPDATE sync_status SET worker_heartbeat_at = {value} WHERE id = 1"))
+        conn.execute(update(SyncStatus).where(SyncStatus.id == 1).values(worker_heartbeat_at=utcnow() - age))
 
 
 def test_liveness_and_readiness(client: TestClient, engine: Engine) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    _beat(engine, "5 seconds")
+    _beat(engine, timedelta(seconds=5))
     ready = client.get("/readyz")
     assert ready.status_code == 200, ready.json()
     body = ready.json()
@@ -46,7 +55,7 @@ def test_liveness_and_readiness(client: TestClient, engine: Engine) -> None:
     assert all(c["ok"] for c in body["checks"].values())
     assert ready.headers["x-request-id"]
 
-    _beat(engine, "1 hour")  # the worker is gone
+    _beat(engine, timedelta(hours=1))  # the worker is gone
     stale = client.get("/readyz")
     assert stale.status_code == 503
     assert (
@@ -56,7 +65,7 @@ def test_liveness_and_readiness(client: TestClient, engine: Engine) -> None:
 
 
 def test_readiness_reports_a_broken_dependency(client: TestClient, engine: Engine, monkeypatch) -> None:
-    _beat(engine, "1 second")
+    _beat(engine, timedelta(seconds=1))
     monkeypatch.setitem(health.CHECKS, "redis", _refused)
     response = client.get("/readyz")
     assert response.status_code == 503
@@ -76,14 +85,13 @@ def test_metrics_exposition_and_protection(client: TestClient, engine: Engine, m
     metrics.vote_rejected("anon_vote_limit")
     started = metrics.job_started("catalog_sync")
     metrics.job_finished("catalog_sync", "succeeded", started)
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO provider_circuits (provider, state, failures, updated_at)"
-                " VALUES ('spotify', 'open', 5, now())"
-            )
-        )
+    with Session(engine) as s:
+        s.add(ProviderCircuit(provider="spotify", state="open", failures=5))
+        s.commit()
+    _beat(engine, timedelta(minutes=10))
     body = client.get("/metrics").text
+    age = re.search(r"^setlist_worker_heartbeat_age_seconds (\S+)$", body, re.M)
+    assert age and 600 <= float(age[1]) < 660, body
     for line in [
         'setlist_votes_total{outcome="accepted",reason=""}',
         'setlist_votes_total{outcome="rejected",reason="anon_vote_limit"}',
