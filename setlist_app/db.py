@@ -38,10 +38,16 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-@lru_cache
 def get_engine() -> Engine:
     """The process-wide engine for `settings.database_url`."""
-    return make_engine(get_settings().database_url)
+    return engine_for(get_settings().database_url)
+
+
+@lru_cache
+def engine_for(url: str) -> Engine:
+    """One engine (and pool) per URL, so a process whose settings change (the test suite switching
+    between SQLite and Postgres) reuses each engine instead of leaking a pool per switch."""
+    return make_engine(url)
 
 
 @contextmanager

@@ -59,7 +59,10 @@ from tests.integration.ops.cluster import (
 from tests.integration.ops.wsclient import ShowClient, VoteFailed
 from tests.unit.voting.factory import make_show
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [
+    pytest.mark.timeout(300),
+    pytest.mark.postgres_only("the app and worker processes started here use the session's Postgres"),
+]
 LIVE = {"LIVE_RESYNC_SECONDS": "1"}
 SYNC = {
     "SYNC_TICK_SECONDS": "1",

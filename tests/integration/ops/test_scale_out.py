@@ -23,7 +23,10 @@ from tests.integration.ops.cluster import app_process, service_env, upcoming_son
 from tests.integration.ops.ops_worker import PROBE_KEY
 from tests.integration.ops.wsclient import ShowClient
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [
+    pytest.mark.timeout(240),
+    pytest.mark.postgres_only("several app and worker processes on one database: the production topology"),
+]
 
 
 @pytest.fixture

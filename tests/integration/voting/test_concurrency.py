@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
+from setlist_app.models import User
 from setlist_app.services import voting
 from setlist_app.services.voting import VoteRejected
 from tests.unit.voting.factory import make_show
@@ -30,16 +31,10 @@ def _in_tx(engine: Engine, fn: Callable[[Session], Any]) -> Any:
 
 
 def _make_users(session: Session, n: int) -> list[Viewer]:
-    for i in range(1, n + 1):
-        session.execute(
-            text(
-                "INSERT INTO users (id, name, role, votes_cast, scored_votes, correct_votes, current_streak,"
-                " best_streak, created_at) VALUES (:i, 'Fan', 'user', 0, 0, 0, 0, 0, now())"
-            ),
-            {"i": i},
-        )
+    users = [User(name="Fan") for _ in range(n)]
+    session.add_all(users)
     session.commit()
-    return [Viewer(user_id=i, role="user") for i in range(1, n + 1)]
+    return [Viewer(user_id=u.id, role="user") for u in users]
 
 
 def _assert_consistent(session: Session, show_id: int) -> int:
