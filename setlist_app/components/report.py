@@ -7,8 +7,15 @@ import reflex as rx
 from setlist_app.state.report import ReportState
 
 
-def report_button(prediction_song_id: rx.Var) -> rx.Component:
-    """Place next to a fan-added song; opens a popover asking for an optional reason."""
+@rx.memo
+def report_button(prediction_song_id: rx.Var[int]) -> rx.Component:
+    """Place next to a fan-added song; opens a popover asking for an optional reason.
+
+    A memo (its own React component with the id as a prop) because the row is rendered by
+    `rx.foreach`: a form's submit handler is hoisted out of the loop body, where the loop variable
+    does not exist (reflex-dev/reflex#3210), so the inline version threw `song_rx_state_ is not
+    defined` and never reached the server.
+    """
     done = ReportState.reported.contains(prediction_song_id)
     return rx.popover.root(
         rx.popover.trigger(

@@ -69,7 +69,7 @@ def prediction_row(song: LiveSong) -> rx.Component:
                         song.source == "fan",
                         rx.hstack(
                             rx.badge("fan pick", variant="soft", size="1", color_scheme="iris"),
-                            report_button(song.id),
+                            report_button(prediction_song_id=song.id),
                             spacing="1",
                             align="center",
                         ),
