@@ -363,13 +363,13 @@ def providers() -> rx.Component:
             rx.foreach(
                 P.rates,
                 lambda r: rx.table.row(
-                    rx.table.cell(rx.text(r["provider"], weight="medium")),
-                    rx.table.cell(rx.text(r["second"], size="1")),
-                    rx.table.cell(rx.text(r["day"], size="1")),
-                    rx.table.cell(
-                        rx.progress(value=r["percent"].to(int), max=100, size="1"), min_width="120px"
-                    ),
-                    rx.table.cell(rx.text(r["paused"] + " " + r["slow"], size="1")),
+                    rx.table.cell(rx.text(r.provider, weight="medium")),
+                    rx.table.cell(rx.text(r.second, size="1")),
+                    rx.table.cell(rx.text(r.day, size="1")),
+                    rx.table.cell(rx.progress(value=r.percent, max=100, size="1"), min_width="120px"),
+                    rx.table.cell(rx.text(r.notes, size="1")),
+                    class_name="rate-row",
+                    custom_attrs={"data-provider": r.provider},
                 ),
             )
         ),

@@ -132,6 +132,15 @@ class RateUsage:
     paused_for: float
     slow_mode: bool
 
+    @property
+    def percent_of_day(self) -> int:
+        return share_percent(self.used_today, self.per_day_limit)
+
+
+def share_percent(used: int | None, limit: int | None) -> int:
+    """`used` as a whole percentage of `limit`, capped at 100; 0 when there is no limit."""
+    return min(100, round(100 * (used or 0) / limit)) if limit else 0
+
 
 async def rate_usage(redis: Redis, settings: Settings | None = None) -> list[RateUsage]:
     """The shared limiter's windows per provider (read only)."""

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from setlist_app.models.base import utcnow
 from setlist_app.models.voting import Activity
 from setlist_app.services.admin.overview import VOTE_KINDS
-from setlist_app.services.admin.providers import PROVIDERS, daily_quotas
+from setlist_app.services.admin.providers import PROVIDERS, daily_quotas, share_percent
 from setlist_app.settings import Settings, get_settings
 from setlist_app.sync import budget
 
@@ -72,7 +72,7 @@ class BudgetRow:
 
     @property
     def percent(self) -> int:
-        return min(100, round(100 * self.used / self.limit)) if self.limit else 0
+        return share_percent(self.used, self.limit)
 
 
 async def budget_today(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -143,17 +143,27 @@ def artist_breaker(row: ArtistBreakerRow, now: datetime) -> Row:
     }
 
 
-def rate(row: RateUsage) -> Row:
-    day = f"{row.used_today:,} / {row.per_day_limit:,}" if row.per_day_limit else "no daily quota"
-    percent = round(100 * (row.used_today or 0) / row.per_day_limit) if row.per_day_limit else 0
-    return {
-        "provider": row.provider,
-        "second": f"{row.used_this_second} / {row.per_second_limit} per s",
-        "day": day,
-        "percent": str(min(percent, 100)),
-        "paused": f"paused {row.paused_for:.0f} s" if row.paused_for else "",
-        "slow": "slow mode" if row.slow_mode else "",
-    }
+@dataclass
+class RateRow:
+    """One provider's rate-limit use. Not a string row: the progress bar needs `percent` as a number
+    (a string makes Radix's Progress reject its value and draw an indeterminate bar)."""
+
+    provider: str = ""
+    second: str = ""
+    day: str = ""
+    percent: int = 0
+    notes: str = ""
+
+
+def rate(row: RateUsage) -> RateRow:
+    notes = [f"paused {row.paused_for:.0f} s" if row.paused_for else "", "slow mode" if row.slow_mode else ""]
+    return RateRow(
+        provider=row.provider,
+        second=f"{row.used_this_second} / {row.per_second_limit} per s",
+        day=f"{row.used_today or 0:,} / {row.per_day_limit:,}" if row.per_day_limit else "no daily quota",
+        percent=row.percent_of_day,
+        notes=" · ".join(n for n in notes if n),
+    )
 
 
 def artist(row: ArtistSyncRow, now: datetime) -> Row:

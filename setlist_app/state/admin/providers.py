@@ -30,7 +30,7 @@ def _tables(session: Session) -> dict[str, Any]:
 class AdminProvidersState(AdminState):
     circuits: list[dict[str, str]] = []
     artist_breakers: list[dict[str, str]] = []
-    rates: list[dict[str, str]] = []
+    rates: list[views.RateRow] = []
     loaded: bool = False
     busy: str = ""
 
