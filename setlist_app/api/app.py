@@ -10,6 +10,7 @@ from setlist_app.api.auth_routes import auth_routes
 from setlist_app.api.health import health_routes
 from setlist_app.api.metrics_route import metrics_routes
 from setlist_app.api.middleware import AnonymousIdMiddleware
+from setlist_app.api.not_found import NotFoundStatusMiddleware
 from setlist_app.api.security import SecurityHeadersMiddleware
 from setlist_app.observability.middleware import RequestMetricsMiddleware
 
@@ -26,5 +27,6 @@ def build_api() -> Starlette:
             Middleware(RequestMetricsMiddleware),
             Middleware(SecurityHeadersMiddleware),
             Middleware(AnonymousIdMiddleware),
+            Middleware(NotFoundStatusMiddleware),
         ],
     )
