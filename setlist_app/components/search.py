@@ -5,8 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from setlist_app.components.cards import artwork
-from setlist_app.services.search import SearchHit
+from setlist_app.services.search import MAX_QUERY, SearchHit
 from setlist_app.state.search import SearchState
+
+# A query is user text of any shape: a long word must break inside its card, not run out of it.
+_WRAP_ANYWHERE = {"overflow_wrap": "anywhere", "min_width": "0", "flex": "1 1 12em"}
 
 
 def hit_row(hit: SearchHit) -> rx.Component:
@@ -66,6 +69,19 @@ def result_groups() -> rx.Component:
     )
 
 
+def query_cut_note() -> rx.Component:
+    """Says that only the start of an over-long query is searched (the server cuts it)."""
+    return rx.cond(
+        SearchState.query_cut,
+        rx.text(
+            f"That's a long search: we only look at its first {MAX_QUERY} characters.",
+            size="1",
+            color=rx.color("gray", 10),
+            class_name="query-cut",
+        ),
+    )
+
+
 def request_card() -> rx.Component:
     """Offer to look up an artist we don't know, then show the job's progress."""
     return rx.cond(
@@ -80,8 +96,8 @@ def request_card() -> rx.Component:
                         rx.text.strong("“", SearchState.query, "”"),
                         "? We can look for them on Ticketmaster and Spotify.",
                         size="2",
+                        **_WRAP_ANYWHERE,
                     ),
-                    rx.spacer(),
                     rx.button(
                         "Request this artist",
                         size="2",
@@ -105,8 +121,9 @@ def request_card() -> rx.Component:
                             rx.icon("info", size=20),
                         ),
                     ),
-                    rx.text(SearchState.request_message, size="2", class_name="request-progress"),
-                    rx.spacer(),
+                    rx.text(
+                        SearchState.request_message, size="2", class_name="request-progress", **_WRAP_ANYWHERE
+                    ),
                     rx.cond(
                         SearchState.request_slug != "",
                         rx.link(
@@ -122,6 +139,7 @@ def request_card() -> rx.Component:
             ),
             width="100%",
             variant="surface",
+            class_name="request-card",
         ),
     )
 
@@ -162,6 +180,7 @@ def search_box(*, typeahead: bool = True, size: str = "3") -> rx.Component:
     panel = rx.cond(
         SearchState.can_search & (SearchState.searched == SearchState.query),
         rx.card(
+            query_cut_note(),
             rx.cond(
                 SearchState.total > 0,
                 result_groups(),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from setlist_app.components.cards import empty_state, error_state, section
 from setlist_app.components.layout import page_shell
-from setlist_app.components.search import request_card, result_groups, search_box
+from setlist_app.components.search import query_cut_note, request_card, result_groups, search_box
 from setlist_app.state.search import SearchState
 
 
@@ -15,6 +15,7 @@ def search() -> rx.Component:
         section(
             "Search",
             search_box(typeahead=False),
+            query_cut_note(),
             rx.cond(
                 SearchState.error != "",
                 error_state(SearchState.error, SearchState.load),

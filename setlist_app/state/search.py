@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote
 
 import reflex as rx
 from sqlmodel import Session
@@ -29,6 +30,7 @@ def _request(session: Session, name: str, who: str) -> svc.DiscoveryProgress:
 
 class SearchState(ViewerMixin, rx.State):
     query: str = ""
+    query_cut: bool = False  # the visitor typed more than we search (the page says so)
     searched: str = ""  # the query the results belong to
     artists: list[svc.SearchHit] = []
     shows: list[svc.SearchHit] = []
@@ -54,7 +56,7 @@ class SearchState(ViewerMixin, rx.State):
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
         """/search?q=...: run the query from the URL."""
-        q = str(self.router.url.query_parameters.get("q", ""))[: svc.MAX_QUERY]
+        q = self._cap(str(self.router.url.query_parameters.get("q", "")))
         if svc.discovery_key(q) != self._request_key:  # a reload keeps showing the same request
             self._request_job, self._request_key = 0, ""  # also stops an earlier poller
             self.request_status, self.request_message, self.request_slug = "", "", ""
@@ -63,17 +65,24 @@ class SearchState(ViewerMixin, rx.State):
     @rx.event
     async def set_query(self, value: str):  # type: ignore[no-untyped-def]
         """Typeahead input (debounced in the component)."""
-        await self._run(str(value)[: svc.MAX_QUERY])
+        await self._run(self._cap(str(value)))
 
     @rx.event
     def clear(self) -> None:
-        self.query, self.searched = "", ""
+        self.query, self.searched, self.query_cut = "", "", False
         self.artists, self.shows, self.venues, self.songs = [], [], [], []
 
     @rx.event
     def submit(self, form: dict):  # type: ignore[no-untyped-def,type-arg]
-        q = str(form.get("q", self.query))[: svc.MAX_QUERY]
-        return rx.redirect(f"/search?q={q}") if q.strip() else None
+        q = self._cap(str(form.get("q", self.query)))
+        return rx.redirect(f"/search?q={quote(q)}") if q.strip() else None
+
+    def _cap(self, raw: str) -> str:
+        """The part of `raw` we search (a 5,000-character paste is not a query); remembers whether it
+        was cut, also across the redirect to /search, which carries only the cut query."""
+        q = raw[: svc.MAX_QUERY]
+        self.query_cut = len(raw) > svc.MAX_QUERY or (self.query_cut and q == self.query)
+        return q
 
     async def _run(self, q: str) -> None:
         self.query, self.error = q, ""
