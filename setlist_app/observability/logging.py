@@ -63,6 +63,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s/]+@"), rf"\1{MASK}@"),
 ]
 _literals: list[str] = []
+# Loggers whose INFO lines mean nothing to someone running the app: alembic announces each of its
+# autogenerate plugins whenever a migration context starts (every `make run`).
+_CHATTY = ("alembic.runtime.plugins",)
 
 
 def _secret_literals(settings: Settings) -> list[str]:
@@ -194,10 +197,26 @@ def configure_logging(settings: Settings | None = None, stream: Any = None) -> l
     elif stream is not None:
         handler.setStream(stream)  # type: ignore[attr-defined]
     root.setLevel(settings.log_level.upper())
-    # Frameworks with their own stream handlers (arq, granian) get our format too.
-    for logger in [logging.getLogger(n) for n in list(logging.Logger.manager.loggerDict)]:
-        for h in getattr(logger, "handlers", []):
-            if isinstance(h, logging.StreamHandler):
-                h.setFormatter(formatter)
+    for name in _CHATTY:  # shown only when debugging
+        logging.getLogger(name).setLevel(logging.NOTSET if root.level <= logging.DEBUG else logging.WARNING)
+    _one_line_per_record(formatter)
     handler.setFormatter(formatter)
     return handler
+
+
+def _one_line_per_record(formatter: logging.Formatter) -> None:
+    """Frameworks that install their own stream handler write each record once, in our format.
+
+    arq's CLI gives the `arq` logger a stream handler and leaves it propagating, so every arq
+    record was written by that handler and again by ours on the root. A framework logger that
+    propagates loses its stream handlers (ours writes its records); one that does not propagate
+    (granian's) keeps them, with our formatter.
+    """
+    for logger in [logging.getLogger(n) for n in list(logging.Logger.manager.loggerDict)]:
+        for h in list(getattr(logger, "handlers", [])):
+            if not isinstance(h, logging.StreamHandler):
+                continue
+            if logger.propagate:
+                logger.removeHandler(h)
+            else:
+                h.setFormatter(formatter)
