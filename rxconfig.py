@@ -1,8 +1,10 @@
 """Reflex configuration, derived from the app's own settings (setlist_app/settings.py)."""
 
 import os
+import warnings
 
 import reflex as rx
+from authlib.deprecate import AuthlibDeprecationWarning
 
 from setlist_app.settings import get_settings
 
@@ -11,10 +13,20 @@ settings = get_settings()
 # Reflex only reads REFLEX_* variables itself; map ours so one setting drives both.
 os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "0")
 os.environ.setdefault("REFLEX_STATE_MANAGER_MODE", "redis")
+# Without it Reflex picks "the fastest" npm registry at init by timing requests to registry.npmjs.org
+# and a mirror, and logs each failed try: noise in app.log for anyone without the mirror.
+os.environ.setdefault("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org")
 
+# authlib warns when it is imported that it runs on httpx, not httpx2: nothing a reader of app.log can
+# act on. (Importing `authlib.deprecate` installs its own "always" filter; this one is checked first.)
+warnings.filterwarnings("ignore", "The httpx module is deprecated", AuthlibDeprecationWarning)
+
+# No `db_url`: it is only for rx.Model / rx.session, which this app does not use (setlist_app.db
+# owns the engine; Alembic alone migrates). Given one, every start ran Reflex's schema check: an
+# Alembic autogenerate against Reflex's model registry, logging dozens of lines and, on SQLite,
+# "Detected database schema changes. Run reflex db makemigrations", which is false advice here.
 config = rx.Config(
     app_name="setlist_app",
-    db_url=settings.database_url,
     redis_url=settings.redis_db_url(settings.redis_db_reflex),
     state_manager_mode=os.environ["REFLEX_STATE_MANAGER_MODE"],
     telemetry_enabled=False,
