@@ -5,7 +5,7 @@ run:
 	./scripts/run.sh
 
 test:
-	./scripts/test.sh
+	./scripts/test.sh $(ARGS)
 
 bench:
 	./scripts/bench.sh
