@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
@@ -85,6 +85,18 @@ class FakeNamespace:
     def last(self, room: str) -> dict[str, Any]:
         return next(d for r, d in reversed(self.emits) if r == room)["delta"][STATE]
 
+    def pushed(self, room: str, field: str) -> Any:
+        """`field` of the room's latest push that carried it (None before any)."""
+        key = field + FIELD_MARKER
+        return next(
+            (
+                d["delta"][STATE][key]
+                for r, d in reversed(self.emits)
+                if r == room and key in d["delta"][STATE]
+            ),
+            None,
+        )
+
 
 class _FakeSocket:
     """An engine.io socket: `queue.put_nowait` is all `broadcast` calls."""
@@ -95,11 +107,36 @@ class _FakeSocket:
         self.queue = SimpleNamespace(put_nowait=lambda frame: ns.received(sid, frame))
 
 
+# How long a test waits for the hubs: they push on their own ticks, later on a loaded machine.
+PATIENCE = 10.0
+
+
+async def eventually(check: Callable[[], Any], what: str) -> None:
+    """Wait until `check()` holds (polled; the hubs give no signal to wait on)."""
+    try:
+        async with asyncio.timeout(PATIENCE):
+            while not check():
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None
+
+
+async def subscribed(hubs: int) -> None:
+    """Wait until `hubs` hubs listen on the shows channel: a publish before that is lost."""
+    redis = publisher.app_redis()
+    try:
+        async with asyncio.timeout(PATIENCE):
+            while (await redis.pubsub_numsub(publisher.channel()))[0][1] < hubs:
+                await asyncio.sleep(0.02)
+    finally:
+        await redis.aclose()
+
+
 @contextlib.asynccontextmanager
 async def running_hub() -> AsyncIterator[tuple[LiveHub, FakeNamespace]]:
     hub, ns = LiveHub(), FakeNamespace()
     task = asyncio.create_task(hub.run(SimpleNamespace(event_namespace=ns), STATE))
-    await asyncio.sleep(0.2)  # subscribed
+    await subscribed(1)
     try:
         yield hub, ns
     finally:
@@ -132,9 +169,7 @@ async def _coalesced(engine: Engine, session: Session) -> None:
         room = f"show:{f.show_id}"
         await live.join("sid-1", f.show_id)
         await live.join("sid-2", f.show_id)
-        await asyncio.sleep(0.3)
-        first = ns.last(room)
-        assert first["viewers" + FIELD_MARKER] == 2
+        await eventually(lambda: ns.pushed(room, "viewers") == 2, "both viewers pushed")
         assert len(live.snapshot(f.show_id).songs) == 5  # joiners get songs through their own delta
         redis = publisher.app_redis()
         pushes_before = len(ns.emits)
@@ -143,16 +178,15 @@ async def _coalesced(engine: Engine, session: Session) -> None:
         for i, user in enumerate(users):  # 40 commits as fast as possible
             await asyncio.to_thread(_vote, engine, user, f.prediction_song_ids[i % 5], True)
             seq = await publisher.publish_show_changed(redis, f.show_id)
-        await asyncio.sleep(0.4)
+        await eventually(
+            lambda: ns.pushed(room, "seq") == seq and ns.pushed(room, "total") == 40, "the last commit pushed"
+        )
         elapsed = asyncio.get_running_loop().time() - started
         pushes = len(ns.emits) - pushes_before
         tick = get_settings().live_tick_ms / 1000
         assert 1 <= pushes <= elapsed / tick + 2  # bounded by the tick, not by the 40 votes
-        last = ns.last(room)
-        assert last["seq" + FIELD_MARKER] == seq
-        assert last["total" + FIELD_MARKER] == 40
-        assert last["votes" + FIELD_MARKER] == {str(ps): 8 for ps in f.prediction_song_ids}
-        assert "songs" + FIELD_MARKER not in last  # unchanged song list is not resent
+        assert ns.pushed(room, "votes") == {str(ps): 8 for ps in f.prediction_song_ids}
+        assert "songs" + FIELD_MARKER not in ns.last(room)  # unchanged song list is not resent
         assert live.snapshot(f.show_id).total == 40
         await redis.aclose()
 
@@ -169,13 +203,11 @@ async def _leaving(session: Session) -> None:
         await live.join("sid-2", f.show_id)
         await live.join("sid-2", g.show_id)  # navigating to another show leaves the first room
         assert ns.rooms("sid-2") == [f"show:{g.show_id}"]
-        await asyncio.sleep(0.3)
-        assert ns.last(f"show:{f.show_id}")["viewers" + FIELD_MARKER] == 1
+        await eventually(lambda: ns.pushed(f"show:{f.show_id}", "viewers") == 1, "one viewer left")
         await live.leave("sid-1")
         ns.disconnect("sid-2")  # silently, like socket.io: the pusher notices within a second
-        await asyncio.sleep(1.3)
         assert ns._rooms == {}
-        assert live.local_viewers() == {} and live.snapshots == {}
+        await eventually(lambda: live.local_viewers() == {} and live.snapshots == {}, "the hub forgetting")
         redis = publisher.app_redis()
         for show in (f.show_id, g.show_id):
             assert await redis.hgetall(publisher.viewers_key(show)) == {}
@@ -192,22 +224,25 @@ async def _two_workers(engine: Engine, session: Session) -> None:
         task = asyncio.create_task(other.run(SimpleNamespace(event_namespace=other_ns), STATE))
         try:
             f = make_show(session)
-            await asyncio.sleep(0.2)
+            await subscribed(2)
             await live.join("a", f.show_id)
             await other.join("b", f.show_id)
             await other.join("c", f.show_id)
-            await asyncio.sleep(0.5)
             room = f"show:{f.show_id}"
-            assert ns.last(room)["viewers" + FIELD_MARKER] == 3
-            assert other_ns.last(room)["viewers" + FIELD_MARKER] == 3
+            await eventually(
+                lambda: ns.pushed(room, "viewers") == other_ns.pushed(room, "viewers") == 3,
+                "3 viewers on both",
+            )
             # A vote committed and published anywhere reaches both workers' viewers.
             await asyncio.to_thread(_vote, engine, Viewer(anon_id="z"), f.prediction_song_ids[0], True)
             redis = publisher.app_redis()
             await publisher.publish_show_changed(redis, f.show_id)
             await redis.aclose()
-            await asyncio.sleep(0.3)
-            for namespace in (ns, other_ns):
-                assert namespace.last(room)["votes" + FIELD_MARKER][str(f.prediction_song_ids[0])] == 1
+            voted = str(f.prediction_song_ids[0])
+            await eventually(
+                lambda: all((n.pushed(room, "votes") or {}).get(voted) == 1 for n in (ns, other_ns)),
+                "the vote on both workers",
+            )
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
