@@ -50,10 +50,7 @@ class FeedItem:
 
 def ago(then: datetime, now: datetime | None = None) -> str:
     """'just now', '5 min ago', '3 h ago', '2 d ago'."""
-    now = now or utcnow()
-    if then.tzinfo is None:
-        now = now.replace(tzinfo=None)
-    seconds = max(int((now - then).total_seconds()), 0)
+    seconds = max(int(((now or utcnow()) - then).total_seconds()), 0)
     if seconds < 45:
         return "just now"
     if seconds < 3600:

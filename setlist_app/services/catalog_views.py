@@ -6,7 +6,6 @@ Pages only ever read the database through these; nothing here calls a provider.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from sqlalchemy import func, union
 from sqlmodel import Session, col, select
@@ -218,7 +217,7 @@ def artist_page(session: Session, slug: str) -> ArtistPage | None:
     options = [
         ShowOption(show.id or 0, f"{card.month} {card.day} · {venue.name}, {venue.city}")
         for (show, _, venue), card in ((r, _show_card(*r)) for r in shows)
-        if show.status == ShowStatus.UPCOMING and _aware(show.starts_at) > now
+        if show.status == ShowStatus.UPCOMING and show.starts_at > now
     ]
     songs = session.exec(
         select(Song, ArtistSong.play_count)
@@ -246,11 +245,6 @@ def artist_page(session: Session, slug: str) -> ArtistPage | None:
         show_options=options,
         catalog_status=artist.catalog_status,
     )
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite may hand back naive UTC datetimes."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def home_page(session: Session, user_id: int | None, limit: int = 8) -> HomePage:

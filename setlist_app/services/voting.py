@@ -133,10 +133,7 @@ def check_open(status: str, starts_at: datetime, now: datetime | None = None) ->
     if status != ShowStatus.UPCOMING:
         code = status if status in ("completed", "cancelled", "postponed") else "completed"
         raise rejection(code)
-    now = now or utcnow()
-    if starts_at.tzinfo is None:  # SQLite hands back naive UTC
-        now = now.replace(tzinfo=None)
-    if starts_at <= now:
+    if starts_at <= (now or utcnow()):
         raise rejection("started")
 
 
