@@ -1,36 +1,40 @@
 """The admin dashboard in Chromium, as an admin signed in through the simulator's OIDC issuer
-(ADMIN_EMAILS bootstrap), with a real arq worker on the test database, Redis and simulator:
-toggle a cron, sync an artist and watch it complete (a second click is deduplicated), see a
-simulator fault open a circuit and the health turn degraded, reset it, change a role, review a
+(the launcher's demo-mode admin), with the launcher's arq worker running requested jobs against its
+simulator: toggle a cron, sync an artist and watch it complete (a second click is deduplicated), see
+a simulator fault open a circuit and the health turn degraded, reset it, change a role, review a
 flag — and find every one of those actions in the audit log. Screenshots of the main sections.
 
-The app fixture (tests/e2e/conftest.py) bootstraps the simulator's demo admin via ADMIN_EMAILS.
+Every cron starts disabled (tests/e2e/conftest.py), so only what a test asks for happens.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import text
-from sqlmodel import Session
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
 
 from setlist_app.auth.viewer import Viewer
 from setlist_app.db import get_engine
+from setlist_app.models import (
+    ArtistSong,
+    CronSetting,
+    Prediction,
+    PredictionSong,
+    Show,
+    ShowStatus,
+    Song,
+    SyncStatus,
+)
 from setlist_app.models.base import utcnow
+from setlist_app.models.ops import AdminAuditLog
 from setlist_app.models.users import User
 from setlist_app.services import moderation, voting
-from setlist_app.settings import PROJECT_ROOT
-from setlist_app.sync import crons, registry  # noqa: F401  (registers the planners)
-from tests.e2e.conftest import ARTIFACTS, E2E_ADMIN_EMAIL, screenshot, stop_process_group
+from tests.e2e.conftest import E2E_ADMIN_EMAIL, screenshot, sign_in
 from tests.fixtures.simulator import SimulatorServer
-from tests.integration.ops.cluster import service_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first test also waits for the build
 ADMIN = (E2E_ADMIN_EMAIL, "Ada Admin")
@@ -44,56 +48,32 @@ def _sql(statement: str, **params: object) -> list:
         return rows
 
 
-@pytest.fixture(scope="module")
-def worker(seeded: None, database_url: str, redis_url: str, simulator: SimulatorServer) -> Iterator[None]:
-    """`arq workers.settings.WorkerSettings` against the test services; every cron starts disabled so
-    only what the test asks for happens."""
+def _status() -> SyncStatus:
     with Session(get_engine()) as s:
-        crons.ensure_defaults(s, utcnow())
-        s.commit()
-    _sql("UPDATE cron_settings SET enabled = false")
-    env = service_env(
-        database_url, redis_url, lift_limits=False, SIMULATOR_URL=simulator.url, SYNC_TICK_SECONDS="2"
-    )
-    log = (ARTIFACTS / "worker.log").open("wb")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "arq"), "workers.settings.WorkerSettings"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not _sql("SELECT 1 FROM sync_status WHERE worker_heartbeat_at > now() - interval '10 seconds'"):
-            assert proc.poll() is None and time.monotonic() < deadline, (
-                f"worker did not start; see {log.name}"
-            )
-            time.sleep(0.5)
-        yield
-    finally:
-        stop_process_group(proc)
-        simulator.reset()
+        return s.exec(select(SyncStatus)).one()
+
+
+def _cron(name: str) -> CronSetting:
+    with Session(get_engine()) as s:
+        cron = s.get(CronSetting, name)
+        assert cron is not None
+        return cron
 
 
 @pytest.fixture(scope="module")
-def admin(browser: Browser, app_url: str, worker: None, simulator: SimulatorServer) -> Iterator[Page]:
+def admin(browser: Browser, app_url: str, seeded: None, simulator: SimulatorServer) -> Iterator[Page]:
     """One signed-in admin page for the module (the sign-in round trip is the slow part)."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{app_url}/")
-    page.locator(".nav-sign-in").first.click()
-    page.wait_for_url(f"{simulator.url}/oidc/authorize*")
-    page.get_by_role("link", name=ADMIN[1]).click()
-    page.wait_for_url(f"{app_url}/**")
-    expect(page.locator(".account-menu")).to_contain_text(ADMIN[1], timeout=20_000)
+    sign_in(page, app_url, simulator, ADMIN[1])
     page.goto(f"{app_url}/admin")
     expect(page.locator(".admin-title")).to_have_text("Overview", timeout=30_000)
     yield page
     context.close()
+    simulator.reset()
     assert errors == [], errors
 
 
@@ -117,7 +97,7 @@ def test_overview_is_live_and_the_kill_switch_pauses_planners(admin: Page, app_u
     _confirm(page)
     _toast(page, "All planners paused")
     expect(health).to_contain_text("paused by an administrator", timeout=10_000)
-    assert _sql("SELECT kill_switch FROM sync_status")[0][0] is True
+    assert _status().kill_switch is True
     page.locator(".kill-off").click()
     _toast(page, "Planners resumed")
     expect(health).to_have_attribute("data-level", "ok", timeout=10_000)
@@ -132,7 +112,7 @@ def test_toggle_a_cron(admin: Page, app_url: str) -> None:
     switch.click()
     _toast(page, "trending enabled")
     expect(switch).to_have_attribute("aria-checked", "true")
-    assert _sql("SELECT enabled FROM cron_settings WHERE name = 'trending'")[0][0] is True
+    assert _cron("trending").enabled is True
     page.locator(".cron-row[data-cron='trending'] .cron-run-now").click()
     _toast(page, "will run on the worker's next tick")
     # The worker picks it up on its next tick: a run appears in the row (live, no reload).
@@ -234,13 +214,27 @@ def test_change_a_role(admin: Page, app_url: str) -> None:
 
 def _fan_pick() -> tuple[int, str]:
     """A fan-added song on an upcoming show, reported by another fan; returns (flag id, song title)."""
-    show_id, song_id, title = _sql(
-        "SELECT s.id, a.song_id, so.title FROM shows s JOIN artist_songs a ON a.artist_id = s.artist_id"
-        " JOIN songs so ON so.id = a.song_id WHERE s.status = 'upcoming' AND s.starts_at > now() + interval '1 day'"
-        " AND so.is_studio AND NOT EXISTS (SELECT 1 FROM predictions p JOIN prediction_songs ps"
-        " ON ps.prediction_id = p.id WHERE p.show_id = s.id AND ps.song_id = a.song_id)"
-        " ORDER BY s.starts_at, a.position LIMIT 1"
-    )[0]
+    already_predicted = (
+        select(PredictionSong.id)
+        .join(Prediction, col(Prediction.id) == PredictionSong.prediction_id)
+        .where(Prediction.show_id == Show.id, PredictionSong.song_id == ArtistSong.song_id)
+        .exists()
+    )
+    with Session(get_engine()) as s:
+        pick = s.exec(
+            select(Show.id, ArtistSong.song_id, Song.title)
+            .join(ArtistSong, col(ArtistSong.artist_id) == Show.artist_id)
+            .join(Song, col(Song.id) == ArtistSong.song_id)
+            .where(
+                Show.status == ShowStatus.UPCOMING,
+                Show.starts_at > utcnow() + timedelta(days=1),
+                col(Song.is_studio),
+                ~already_predicted,
+            )
+            .order_by(Show.starts_at, ArtistSong.position)
+        ).first()
+    assert pick is not None
+    show_id, song_id, title = pick
     with Session(get_engine()) as s:
         fan = User(email="flagger@setlist.test", name="Flag Fan")
         s.add(fan)
@@ -290,4 +284,8 @@ def test_review_a_flag_and_find_every_action_in_the_audit_log(admin: Page, app_u
     ).to_be_visible()
     screenshot(page, "admin-audit")
     since = utcnow() - timedelta(minutes=30)
-    assert _sql("SELECT count(*) FROM admin_audit_log WHERE created_at > :t", t=since)[0][0] >= 11
+    with Session(get_engine()) as s:
+        recent = s.exec(
+            select(func.count()).select_from(AdminAuditLog).where(AdminAuditLog.created_at > since)
+        )
+        assert recent.one() >= 11

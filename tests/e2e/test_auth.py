@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 import socketio
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from setlist_app.auth.cookies import SESSION_COOKIE
 from setlist_app.db import get_engine
+from setlist_app.models import Prediction, PredictionSong, Show, ShowStatus, utcnow
 from setlist_app.state.admin.users import AdminUsersState
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tests.fixtures.simulator import SimulatorServer
 
 pytestmark = pytest.mark.e2e
@@ -40,35 +40,30 @@ def chromium(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     assert errors == [], errors
 
 
-def _upcoming_show(seeded: None) -> str:
+def _upcoming_show() -> str:
+    """An upcoming show whose prediction has songs to vote on."""
     with Session(get_engine()) as s:
-        return s.execute(
-            text(
-                "SELECT s.slug FROM shows s JOIN predictions p ON p.show_id = s.id WHERE s.status = 'upcoming'"
-                " AND s.starts_at > now() AND EXISTS (SELECT 1 FROM prediction_songs ps"
-                " WHERE ps.prediction_id = p.id) ORDER BY s.starts_at LIMIT 1"
-            )
-        ).scalar_one()
-
-
-def _sign_in(page: Page, app_url: str, simulator: SimulatorServer, user: str = "Sam Fan") -> None:
-    page.locator(".nav-sign-in").first.click()
-    page.wait_for_url(f"{simulator.url}/oidc/authorize*")  # the issuer's picker
-    page.get_by_role("link", name=user).click()
-    page.wait_for_url(f"{app_url}/**")
-    expect(page.locator(".account-menu")).to_contain_text(user, timeout=20_000)
+        slug = s.exec(
+            select(Show.slug)
+            .join(Prediction, col(Prediction.show_id) == Show.id)
+            .join(PredictionSong, col(PredictionSong.prediction_id) == Prediction.id)
+            .where(Show.status == ShowStatus.UPCOMING, Show.starts_at > utcnow())
+            .order_by(Show.starts_at)
+        ).first()
+    assert slug is not None, "the demo has an upcoming show with a prediction"
+    return slug
 
 
 def test_sign_in_vote_and_sign_out(
     app_url: str, seeded: None, simulator: SimulatorServer, chromium: tuple[Page, list[str]]
 ) -> None:
     page, csp = chromium
-    slug = _upcoming_show(seeded)
+    slug = _upcoming_show()
     page.goto(f"{app_url}/shows/{slug}")
     expect(page.locator(".nav-sign-in").first).to_be_visible(timeout=30_000)
     location = page.context.request.get(f"{app_url}/auth/login", max_redirects=0).headers.get("location")
     assert (location or "").startswith(simulator.url)  # the app signs in through this session's issuer
-    _sign_in(page, app_url, simulator)
+    sign_in(page, app_url, simulator, "Sam Fan")
     assert page.url.startswith(f"{app_url}/shows/{slug}")  # back where the visitor started
     cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
@@ -98,7 +93,7 @@ def test_connect_spotify_and_see_imported_artists(
     expect(page.get_by_text("Sign in to see your account")).to_be_visible(timeout=30_000)
     page.goto(f"{app_url}/")
     expect(page.locator(".nav-sign-in").first).to_be_visible(timeout=30_000)
-    _sign_in(page, app_url, simulator, "Riley Rocker")
+    sign_in(page, app_url, simulator, "Riley Rocker")
     page.goto(f"{app_url}/account")
     expect(page.locator(".account-name")).to_have_text("Riley Rocker", timeout=20_000)
     page.get_by_role("button", name="Connect Spotify").click()
@@ -147,7 +142,7 @@ def test_non_admin_is_refused_on_admin_page_and_by_crafted_event(
     page.goto(f"{app_url}/admin")
     expect(page.locator(".admins-only")).to_have_text("Admins only", timeout=30_000)  # anonymous
     page.goto(f"{app_url}/")
-    _sign_in(page, app_url, simulator)
+    sign_in(page, app_url, simulator, "Sam Fan")
     page.goto(f"{app_url}/admin")
     expect(page.locator(".admins-only")).to_have_text("Admins only", timeout=20_000)
     screenshot(page, "admin-refused")

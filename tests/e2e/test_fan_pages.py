@@ -17,9 +17,11 @@ from setlist_app.models import (
     ActualSetlist,
     ActualSetlistSong,
     Artist,
+    Prediction,
     PredictionSong,
     Show,
     ShowStatus,
+    Song,
     User,
     Venue,
     utcnow,
@@ -202,14 +204,14 @@ def test_activity_feed_updates_live(app_url: str, seeded: None, page: Page) -> N
     page.goto(app_url + "/activity")
     expect(page.get_by_role("heading", name="Activity")).to_be_visible()
     with Session(get_engine(), expire_on_commit=False) as s:
-        ps_id, title = s.execute(
-            text(
-                "SELECT ps.id, so.title FROM prediction_songs ps JOIN predictions p ON p.id = ps.prediction_id"
-                " JOIN shows sh ON sh.id = p.show_id JOIN songs so ON so.id = ps.song_id"
-                " WHERE sh.status = 'upcoming' AND sh.starts_at > :now ORDER BY sh.starts_at LIMIT 1"
-            ),
-            {"now": utcnow()},
-        ).one()
+        ps_id, title = s.exec(
+            select(PredictionSong.id, Song.title)
+            .join(Prediction, col(Prediction.id) == PredictionSong.prediction_id)
+            .join(Show, col(Show.id) == Prediction.show_id)
+            .join(Song, col(Song.id) == PredictionSong.song_id)
+            .where(Show.status == ShowStatus.UPCOMING, Show.starts_at > utcnow())
+            .order_by(Show.starts_at)
+        ).first()
         voting.set_vote(s, Viewer(user_id=user_id, role="user", name="Live Voter"), ps_id, True)
         s.commit()
     row = page.locator(".feed-row").filter(has_text="Live Voter").first

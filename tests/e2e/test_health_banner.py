@@ -1,8 +1,10 @@
 """The sync-health banner in Chromium, live (no reload): down without a worker heartbeat, gone when a
 worker beats, degraded after a simulator fault storm opens the Spotify circuit, gone on recovery.
 
-The sync jobs run in this process with the real Spotify client against the session's simulator,
+The sync jobs run in this process with the real Spotify client against the app's simulator,
 exactly as the worker would run them; the app only reads `sync_status`/circuits, like in production.
+It runs on the PostgreSQL app (tests/e2e/conftest.py) because that one has no arq worker: the test
+plays the worker's absence and its heartbeats itself, which a live worker would overwrite.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ from setlist_app.sync.context import SyncContext
 from tests.e2e.conftest import screenshot, worker_heartbeat
 from tests.fixtures.simulator import SimulatorServer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.parametrize("site", ["postgres"], indirect=True, scope="module"),
+]
 T = TypeVar("T")
 
 

@@ -1,6 +1,10 @@
 """Live voting in Chromium: votes reach other browsers without reload (also across two backend
 workers), the anonymous allowance ends in a sign-in prompt, closed shows refuse crafted events, and
 viewers that leave are not leaked.
+
+Runs on both apps (tests/e2e/conftest.py): the launcher's SQLite default, and PostgreSQL — the
+production database, on which the vote path takes its own (pipelined) branch — each with two
+backend workers sharing the Redis state manager and the live fan-out.
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -19,21 +22,24 @@ import pytest
 import redis
 import socketio
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from sqlalchemy import text
-from sqlmodel import Session
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
 
-from benchmarks.live_fanout import serve
 from setlist_app.auth.cookies import ANON_COOKIE, new_anon_id, sign
 from setlist_app.db import get_engine
 from setlist_app.live import publisher
+from setlist_app.models import Prediction, PredictionSong, Show, ShowStatus, utcnow
 from setlist_app.services.predictions import seed_prediction
 from setlist_app.settings import get_settings
 from setlist_app.state.show import ShowState
-from tests.e2e.conftest import ARTIFACTS, _free_port, screenshot
-from tests.integration.ops.cluster import service_env
+from tests.e2e.conftest import E2EApp, screenshot
 
 # The first test may wait for another session's `.web` build (tests/e2e/conftest.py lock).
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.timeout(900),
+    pytest.mark.parametrize("site", ["launcher", "postgres"], indirect=True, scope="module"),
+]
 
 
 @dataclass
@@ -47,14 +53,16 @@ class Shows:
 @pytest.fixture(scope="module")
 def shows(seeded: None) -> Shows:
     with Session(get_engine()) as s:
-        open_id, open_slug = s.execute(
-            text(
-                "SELECT s.id, s.slug FROM shows s JOIN predictions p ON p.show_id = s.id"
-                " WHERE s.status = 'upcoming' AND s.starts_at > now() AND"
-                " (SELECT count(*) FROM prediction_songs ps WHERE ps.prediction_id = p.id) >= 5"
-                " ORDER BY s.starts_at LIMIT 1"
-            )
-        ).one()
+        ranked = (
+            select(Show.id, Show.slug)
+            .join(Prediction, col(Prediction.show_id) == Show.id)
+            .join(PredictionSong, col(PredictionSong.prediction_id) == Prediction.id)
+            .where(Show.status == ShowStatus.UPCOMING, Show.starts_at > utcnow())
+            .group_by(col(Show.id), col(Show.slug), col(Show.starts_at))
+            .having(func.count() >= 5)
+            .order_by(Show.starts_at)
+        )
+        open_id, open_slug = s.exec(ranked).first()
         closed_id, closed_slug, artist_id = s.execute(
             text("SELECT id, slug, artist_id FROM shows WHERE status = 'completed' ORDER BY id LIMIT 1")
         ).one()
@@ -72,13 +80,6 @@ def shows(seeded: None) -> Shows:
         ).scalar_one()
         s.commit()
     return Shows(open_slug, open_id, closed_slug, closed_song)
-
-
-def _context(browser: Browser, app: str = "") -> BrowserContext:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    if app:
-        _point_frontend_at(context, app)
-    return context
 
 
 def _open(context: BrowserContext, url: str) -> Page:
@@ -121,10 +122,10 @@ def _wait_for(predicate: Any, timeout: float = 10.0) -> None:
 
 
 def test_vote_appears_live_in_another_browser_and_viewers_are_not_leaked(
-    app_url: str, shows: Shows, browser: Browser
+    site: E2EApp, shows: Shows, browser: Browser
 ) -> None:
-    url = f"{app_url}/shows/{shows.open_slug}"
-    ctx_a, ctx_b = _context(browser), _context(browser)
+    url = f"{site.url}/shows/{shows.open_slug}"
+    ctx_a, ctx_b = site.context(browser), site.context(browser)
     try:
         a, b = _open(ctx_a, url), _open(ctx_b, url)
         expect(a.locator(".viewer-count")).to_have_text("2")
@@ -149,7 +150,7 @@ def test_vote_appears_live_in_another_browser_and_viewers_are_not_leaked(
         b.get_by_role("link", name="Home").first.click()
         expect(a.locator(".viewer-count")).to_have_text("1", timeout=5_000)
         ctx_b.close()
-        a.goto(app_url + "/")
+        a.goto(site.url + "/")
         _wait_for(lambda: _viewer_fields(shows.open_id) == {}, timeout=5)
     finally:
         ctx_a.close()
@@ -157,11 +158,11 @@ def test_vote_appears_live_in_another_browser_and_viewers_are_not_leaked(
 
 
 def test_anonymous_visitor_hits_the_limit_and_is_asked_to_sign_in(
-    app_url: str, shows: Shows, browser: Browser
+    site: E2EApp, shows: Shows, browser: Browser
 ) -> None:
-    ctx = _context(browser)
+    ctx = site.context(browser)
     try:
-        page = _open(ctx, f"{app_url}/shows/{shows.open_slug}")
+        page = _open(ctx, f"{site.url}/shows/{shows.open_slug}")
         expect(page.locator(".votes-left")).to_have_text("2")
         ids = [_first_psid(page, i) for i in range(3)]
         before = [_db_count(i) for i in ids]
@@ -245,40 +246,11 @@ def test_completed_show_has_no_vote_buttons_and_rejects_crafted_votes(
         assert rows.scalar_one() == 0
 
 
-@pytest.fixture(scope="module")
-def two_worker_url(app_url: str, database_url: str, redis_url: str) -> Iterator[str]:
-    """A second app on the same build: 2 backend workers sharing the Redis state manager."""
-    port = _free_port()
-    env = service_env(database_url, redis_url, lift_limits=False)  # start_backend sets the worker count
-    proc = serve.start_backend(port, 2, env, ARTIFACTS / "app-2workers.log", mount_frontend=True)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        serve.stop(proc)
-
-
-def _point_frontend_at(context: BrowserContext, base_url: str) -> None:
-    """The single-port build has its app's port baked into `env.json`: aim it at this app instead."""
-    port = base_url.rsplit(":", 1)[1]
-
-    def handle(route: Any) -> None:
-        response = route.fetch()
-        body = re.sub(r"(localhost|127\.0\.0\.1):\d+", rf"\g<1>:{port}", response.text())
-        headers = {
-            k: v
-            for k, v in response.headers.items()
-            if k.lower() not in ("content-encoding", "content-length")
-        }
-        route.fulfill(status=response.status, headers=headers, body=body)
-
-    context.route(re.compile(r".*/assets/reflex-env-[^/]*\.js.*"), handle)
-
-
 def test_vote_reaches_a_viewer_on_the_other_backend_worker(
-    two_worker_url: str, shows: Shows, browser: Browser
+    site: E2EApp, shows: Shows, browser: Browser
 ) -> None:
-    url = f"{two_worker_url}/shows/{shows.open_slug}"
-    ctx_a = _context(browser, two_worker_url)
+    url = f"{site.url}/shows/{shows.open_slug}"
+    ctx_a = site.context(browser)
     contexts = [ctx_a]
     try:
         a = _open(ctx_a, url)
@@ -286,7 +258,7 @@ def test_vote_reaches_a_viewer_on_the_other_backend_worker(
         (worker_a,) = _viewer_fields(shows.open_id)
         b = None
         for _ in range(12):  # the OS spreads connections over workers; retry until B lands elsewhere
-            ctx = _context(browser, two_worker_url)
+            ctx = site.context(browser)
             contexts.append(ctx)
             candidate = _open(ctx, url)
             _wait_for(lambda: sum(int(v.split(b":")[0]) for v in _viewer_fields(shows.open_id).values()) >= 2)
