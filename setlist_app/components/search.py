@@ -144,6 +144,9 @@ def request_card() -> rx.Component:
     )
 
 
+SEARCH_INPUT_ID = "search-query"
+
+
 def search_box(*, typeahead: bool = True, size: str = "3") -> rx.Component:
     """A search input; with `typeahead` a panel of grouped results opens under it as you type."""
     field = rx.form(
@@ -157,12 +160,14 @@ def search_box(*, typeahead: bool = True, size: str = "3") -> rx.Component:
                         variant="ghost",
                         size="1",
                         type="button",
-                        on_click=SearchState.clear,
+                        # The field is uncontrolled (typing stays local until the debounce): empty it too.
+                        on_click=[SearchState.clear, rx.set_value(SEARCH_INPUT_ID, "")],
                         aria_label="Clear search",
                     )
                 ),
             ),
             name="q",
+            id=SEARCH_INPUT_ID,
             placeholder="Search artists, cities, venues or songs",
             default_value=SearchState.query,
             on_change=SearchState.set_query.debounce(250),
