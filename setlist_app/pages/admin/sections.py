@@ -66,7 +66,14 @@ def _select(
 ) -> rx.Component:
     return rx.hstack(
         muted(label),
-        rx.select(items, value=value, on_change=on_change, size="2", class_name=class_name),
+        rx.select(  # the label names the trigger for assistive tech (else it is read as its value, "any")
+            items,
+            value=value,
+            on_change=on_change,
+            size="2",
+            class_name=class_name,
+            custom_attrs={"aria-label": label},
+        ),
         align="center",
         spacing="2",
     )
@@ -225,6 +232,31 @@ def _run_chip(run: rx.Var) -> rx.Component:
     )
 
 
+@rx.memo
+def interval_form(name: rx.Var[str], interval: rx.Var[str]) -> rx.Component:
+    """A cron's interval editor. A memo (its own React component, the cron name a prop) because the
+    rows come from `rx.foreach`, whose loop variable a form's submit handler cannot see (the inline
+    form threw `row_rx_state_ is not defined` and saved nothing; reflex-dev/reflex#3210)."""
+    return rx.form(
+        rx.hstack(
+            rx.input(
+                name="seconds",
+                default_value=interval,
+                type="number",
+                min=10,
+                size="1",
+                width="90px",
+                aria_label="Interval in seconds",
+                key=interval,
+            ),
+            rx.button("Save", size="1", variant="soft", type="submit", loading=C.busy == "interval:" + name),
+            spacing="1",
+        ),
+        on_submit=lambda form: C.set_interval(name, form),
+        reset_on_submit=False,
+    )
+
+
 def _cron_row(row: rx.Var) -> rx.Component:
     name = row["name"].to(str)
     runs = row["runs"].to(list[dict[str, str]])
@@ -253,26 +285,7 @@ def _cron_row(row: rx.Var) -> rx.Component:
             )
         ),
         rx.table.cell(
-            rx.form(
-                rx.hstack(
-                    rx.input(
-                        name="seconds",
-                        default_value=row["interval"].to(str),
-                        type="number",
-                        min=10,
-                        size="1",
-                        width="90px",
-                        aria_label="Interval in seconds",
-                        key=row["interval"].to(str),
-                    ),
-                    rx.button(
-                        "Save", size="1", variant="soft", type="submit", loading=C.busy == "interval:" + name
-                    ),
-                    spacing="1",
-                ),
-                on_submit=lambda form: C.set_interval(name, form),
-                reset_on_submit=False,
-            ),
+            interval_form(name=name, interval=row["interval"].to(str)),
             muted(row["interval_text"].to(str)),
         ),
         rx.table.cell(rx.text(row["next_run"].to(str), size="1"), white_space="nowrap"),
