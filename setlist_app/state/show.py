@@ -146,6 +146,7 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
     async def load(self):  # type: ignore[no-untyped-def]
         self.loading, self.not_found, self.error = True, False, ""
         self.picker_open, self.sign_in_prompt, self.busy = False, False, []
+        self.catalog = []  # the picker's songs are this show's artist's, loaded when it opens
         yield
         await lane.close_page(self._sid)  # until this show's record replaces it
         try:
