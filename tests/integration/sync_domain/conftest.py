@@ -50,9 +50,7 @@ async def sim_ctx(
         s = settings.model_copy(update={"simulator_url": simulator.url, **overrides})
         providers = build_providers(s, aredis, policies=FAST)
         made.append(providers)
-        return SyncContext(
-            settings=s, engine=engine, redis=aredis, providers=providers, clock=fake or clock
-        )
+        return SyncContext(settings=s, engine=engine, redis=aredis, providers=providers, clock=fake or clock)
 
     yield make
     for providers in made:
