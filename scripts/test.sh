@@ -39,8 +39,13 @@ echo "==> ruff"
 if [ "$#" -gt 0 ]; then  # a chosen subset (e.g. `make test ARGS=tests/unit`): just that
   exec .venv/bin/pytest "$@"
 fi
-echo "==> pytest"
-.venv/bin/pytest
+# Unit tests need no services (tests/conftest.py): run them first with PostgreSQL and Redis pointed
+# at a closed port, which proves it on every run, then everything else with the real services.
+echo "==> pytest tests/unit (PostgreSQL and Redis unreachable on purpose)"
+TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:1/test TEST_REDIS_URL=redis://127.0.0.1:1 \
+  .venv/bin/pytest tests/unit
+echo "==> pytest (integration, simulation, browser)"
+.venv/bin/pytest --ignore=tests/unit
 # The time-sensitive parts again at later machine dates: nothing may depend on the day the code was
 # written (DESIGN.md §13). Only the wall clock moves; scripts/faketime explains the sleep shim.
 for offset in +1y +3y; do

@@ -4,6 +4,11 @@ The suite needs real PostgreSQL and Redis (DESIGN.md §11). A missing service is
 clear message, never a skip. A test using the database (`engine`, `session`) runs twice, on SQLite
 (the embedded default `make run` uses, DESIGN.md §13) and on PostgreSQL: ids end in `[sqlite]` or
 `[postgresql]`.
+
+The services are set up lazily: the session's PostgreSQL database and Redis DB are created the first
+time a test needs them (`database_url`, `redis_url`, or any fixture requesting them), and every test
+outside `tests/unit/` needs them. Unit tests need neither: `pytest tests/unit` runs with both stopped
+(scripts/test.sh proves it on every run by pointing them at a closed port).
 """
 
 from __future__ import annotations
@@ -30,6 +35,12 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.
 REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
 
+# Chosen now, created on first use: the settings point at them from the start, so code reading them
+# in a test outside `tests/unit/` finds the services that test was given.
+_DATABASE_NAME = f"setlist_test_{secrets.token_hex(4)}"
+_REDIS_DB = secrets.randbelow(12) + 4
+
+
 def _pg_admin() -> psycopg.Connection:
     try:
         return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
@@ -40,23 +51,20 @@ def _pg_admin() -> psycopg.Connection:
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A new, migrated Postgres database for this test session; dropped afterwards."""
-    name = f"setlist_test_{secrets.token_hex(4)}"
     with _pg_admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    url = f"{base}/{name}"
+        conn.execute(f'CREATE DATABASE "{_DATABASE_NAME}"')
+    url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{_DATABASE_NAME}"
     upgrade_to_head(url)
     yield url
     db_module.engine_for.cache_clear()
     with _pg_admin() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{_DATABASE_NAME}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A Redis DB number private to this session (flushed before and after)."""
-    db = secrets.randbelow(12) + 4
-    url = f"{REDIS_BASE_URL}/{db}"
+    url = f"{REDIS_BASE_URL}/{_REDIS_DB}"
     client = redis.Redis.from_url(url)
     try:
         client.ping()
@@ -69,28 +77,33 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _configure_env(database_url: str, redis_url: str) -> Iterator[None]:
-    """Point the app's settings at the test services for the whole session."""
-    os.environ["DATABASE_URL"] = database_url
-    base, db = redis_url.rsplit("/", 1)
-    os.environ["REDIS_URL"] = base
+def _configure_env() -> Iterator[None]:
+    """Point the app's settings at the test services for the whole session (without connecting:
+    `database_url` and `redis_url` create them when a test needs them)."""
+    os.environ["DATABASE_URL"] = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{_DATABASE_NAME}"
+    os.environ["REDIS_URL"] = REDIS_BASE_URL
     # Every Redis use of the app (queue, counters, Reflex state) goes to this session's private DB.
     for name in ("REDIS_DB_APP", "REDIS_DB_QUEUE", "REDIS_DB_REFLEX"):
-        os.environ[name] = db
+        os.environ[name] = str(_REDIS_DB)
     os.environ["ENVIRONMENT"] = "test"
     get_settings.cache_clear()
     db_module.engine_for.cache_clear()
     yield
 
 
-# Still on Postgres only: e2e starts the app on the session's Postgres URL, and moving the sync and
-# simulation suites (their own fixtures and owners) onto both backends is a follow-up of issue 14.
-_POSTGRES_ONLY_DIRS = (
-    "tests/integration/sync/",
-    "tests/integration/sync_domain/",
-    "tests/sim/",
-    "tests/e2e/",
-)
+@pytest.fixture(scope="session", autouse=True)
+def _services(request: pytest.FixtureRequest) -> None:
+    """Tests outside `tests/unit/` may use the services without asking (integration, simulation and
+    browser tests read the settings directly), so a session running any of them sets both up before
+    its first test. A session of unit tests connects to neither: a unit test needing one belongs in
+    tests/integration (the service-less `pytest tests/unit` in scripts/test.sh fails otherwise)."""
+    if any("/tests/unit/" not in item.path.as_posix() for item in request.session.items):
+        request.getfixturevalue("database_url")
+        request.getfixturevalue("redis_url")
+
+
+# The browser suite picks its own backends (it starts the app on a SQLite file and on Postgres).
+_POSTGRES_ONLY_DIRS = ("tests/e2e/",)
 
 
 def pytest_configure(config: pytest.Config) -> None:
