@@ -316,6 +316,8 @@ def sign_in(page: Page, app_url: str, simulator: SimulatorServer, user: str) -> 
 
 
 def screenshot(page: Page, name: str) -> None:
-    """Save a README screenshot (docs/screenshots/<name>.png)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+    """Save a README screenshot: to tests/e2e/artifacts/screenshots/, or over docs/screenshots/ with
+    UPDATE_SCREENSHOTS=1 (a test run leaves the tracked images alone unless asked)."""
+    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
