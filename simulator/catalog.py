@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from setlist_app.services.titles import normalize_name
+from setlist_app.domain.titles import normalize_name
 from simulator import demo_data
 from simulator.demo_data import DATA_DIR
 

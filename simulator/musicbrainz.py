@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from setlist_app.services.titles import normalize_name
+from setlist_app.domain.titles import normalize_name
 from simulator.catalog import Artist
 from simulator.common import catalog, int_param
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from setlist_app.services.titles import normalize_name
+from setlist_app.domain.titles import normalize_name
 from simulator.catalog import Artist, Catalog, derived_id, parse_day
 from simulator.common import base_url, catalog, int_param
 

@@ -36,9 +36,9 @@ from benchmarks.live_fanout import serve
 from benchmarks.live_fanout.wsclient import ReflexSocket
 from setlist_app.auth.cookies import ANON_COOKIE, sign
 from setlist_app.db import make_engine
+from setlist_app.domain.predictions import seed_prediction
 from setlist_app.migrations import upgrade_to_head
 from setlist_app.models import Artist, ArtistSong, Show, Song, Venue, utcnow
-from setlist_app.services.predictions import seed_prediction
 from setlist_app.settings import PROJECT_ROOT, get_settings
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results"

@@ -28,6 +28,7 @@ from sqlmodel import Session
 from setlist_app.auth.crypto import EncryptionUnavailable, TokenCipher, token_aad
 from setlist_app.auth.oidc import spotify_oauth_config
 from setlist_app.db import get_engine
+from setlist_app.domain.titles import normalize_name, slugify
 from setlist_app.models.base import utcnow
 from setlist_app.models.catalog import Artist, CatalogStatus
 from setlist_app.models.users import OAuthToken, User, UserSpotifyArtist
@@ -37,7 +38,6 @@ from setlist_app.providers.http import ProviderHttp
 from setlist_app.providers.models import SpotifyArtist
 from setlist_app.providers.ratelimit import RateLimiter
 from setlist_app.providers.spotify import classify, parse_artist
-from setlist_app.services.titles import normalize_name, slugify
 from setlist_app.settings import Settings
 from setlist_app.sync import catalog, jobs
 from setlist_app.sync._sql import insert_for

@@ -16,7 +16,6 @@ from sqlmodel import Session
 from setlist_app.models import Activity, utcnow
 from setlist_app.services.formatting import gradient, initials
 
-SCORED_KIND = "prediction_scored"  # a fan's votes were scored: data {"correct": n, "scored": m}
 _CREATED_AT = Activity.__table__.c.created_at.type  # type: ignore[attr-defined]
 _SELECT = """
 SELECT a.id, a.created_at, a.kind, a.user_id, coalesce(u.name, ''), coalesce(ar.name, ''),
@@ -102,23 +101,3 @@ def _item(row: tuple, now: datetime) -> FeedItem:  # type: ignore[type-arg]
         item.icon, item.verb = "target", "called it:"
         item.subject = f"{correct} song{'s' if correct != 1 else ''} played"
     return item
-
-
-def record_scored(session: Session, show_id: int, artist_id: int, scores: dict[int, tuple[int, int]]) -> int:
-    """Feed rows for fans who called at least one song (user id -> (scored, correct)); caller commits.
-
-    For the setlist scoring job to call in its transaction, next to `user_stats.apply_scores`.
-    """
-    rows = [
-        Activity(
-            kind=SCORED_KIND,
-            user_id=user_id,
-            artist_id=artist_id,
-            show_id=show_id,
-            data={"scored": scored, "correct": correct},
-        )
-        for user_id, (scored, correct) in sorted(scores.items())
-        if correct > 0
-    ]
-    session.add_all(rows)
-    return len(rows)

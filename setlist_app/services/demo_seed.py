@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from setlist_app.domain.predictions import rank_for_seeding, seed_prediction
+from setlist_app.domain.setlists import PlayedSong, catalog_index, store_actual_setlist
+from setlist_app.domain.titles import normalize_name, normalize_title, slugify
 from setlist_app.models import (
     ActualSetlist,
     Artist,
@@ -27,9 +30,6 @@ from setlist_app.models import (
     Venue,
     utcnow,
 )
-from setlist_app.services.predictions import rank_for_seeding, seed_prediction
-from setlist_app.services.setlists import PlayedSong, catalog_index, store_actual_setlist
-from setlist_app.services.titles import normalize_name, normalize_title, slugify
 from simulator import demo_data
 from simulator.demo_data import DATA_DIR
 
@@ -126,7 +126,7 @@ def _upsert_venue(session: Session, raw: dict[str, Any], report: SeedReport) -> 
 
 
 def _load_catalog(session: Session, artist: Artist, raw: dict[str, Any], report: SeedReport) -> None:
-    from setlist_app.services.catalog_filters import select_studio_tracks
+    from setlist_app.domain.catalog_filters import select_studio_tracks
 
     tracks = select_studio_tracks(raw.get("albums", []))
     linked = set(session.exec(select(ArtistSong.song_id).where(ArtistSong.artist_id == artist.id)))

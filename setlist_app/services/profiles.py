@@ -1,7 +1,7 @@
 """Fan profiles: votes, accuracy, streaks and leaderboard rank, from the incremental user stats.
 
 `users.scored_votes/correct_votes/current_streak/best_streak` are maintained by
-`services.user_stats` when a setlist is scored. Reading a profile costs index lookups only: the
+`domain.user_stats` when a setlist is scored. Reading a profile costs index lookups only: the
 rank is 1 + the number of users with more correct votes (a range count on
 `ix_users_correct_votes`), and the leaderboard is the top of that index — never a scan of all users.
 """

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, literal, or_, select
 from sqlmodel import Session, col
 
+from setlist_app.domain.titles import normalize_name
 from setlist_app.models import (
     ACTIVE_JOB_STATUSES,
     Artist,
@@ -32,7 +33,6 @@ from setlist_app.models import (
     utcnow,
 )
 from setlist_app.services.formatting import gradient, initials, show_when
-from setlist_app.services.titles import normalize_name
 from setlist_app.sync import jobs
 
 MIN_QUERY = 2

@@ -12,12 +12,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from setlist_app.domain.titles import normalize_name
 from setlist_app.models.catalog import Artist
 from setlist_app.models.sync import SyncJob
 from setlist_app.providers.errors import NotFound, ProviderError
 from setlist_app.providers.models import TmAttraction
 from setlist_app.services.search import DISCOVER_KIND
-from setlist_app.services.titles import normalize_name
 from setlist_app.sync import jobs
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.discovery import PROVIDER, DiscoveryReport, _upsert_artist, apply_events

@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlmodel import Session
 
+from setlist_app.domain.catalog_filters import studio_catalog
+from setlist_app.domain.titles import normalize_title
 from setlist_app.models.catalog import Artist, ArtistSong, CatalogStatus, Song
 from setlist_app.models.sync import JobStatus, ProviderCircuit, SyncJob
 from setlist_app.providers import breaker
 from setlist_app.providers.errors import ProviderError
 from setlist_app.providers.models import SpotifyAlbum, SpotifyTrack
-from setlist_app.services.catalog_filters import studio_catalog
-from setlist_app.services.titles import normalize_title
 from setlist_app.sync import artist_writes, budget, jobs
 from setlist_app.sync._sql import insert_for, next_upcoming_show_at
 from setlist_app.sync.context import SyncContext

@@ -2,7 +2,7 @@
 
 The planner asks for one job per market (country); the executor reads every music event of that
 market in [now - lookback, now + horizon), drops festivals, tribute acts, non-music listings and
-residencies (services.event_filters), and upserts artists, venues and shows. Shows are matched by
+residencies (domain.event_filters), and upserts artists, venues and shows. Shows are matched by
 Ticketmaster id first, then by artist + venue + local date (the second de-duplication key), and
 cancellations, postponements and reschedules are applied to shows we already have. New shows get
 their community prediction row in `waiting_catalog` state; nothing here requests other jobs.
@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select, update
 from sqlmodel import Session
 
+from setlist_app.domain.event_filters import classify_event, residency_event_ids
+from setlist_app.domain.titles import normalize_name, slugify
 from setlist_app.models.catalog import Artist, ImportStatus, Show, ShowStatus, Venue
 from setlist_app.models.voting import Prediction, PredictionStatus
 from setlist_app.providers.errors import NotFound, ProviderError
 from setlist_app.providers.models import TmAttraction, TmEvent, TmVenue
 from setlist_app.providers.ticketmaster import MUSIC_SEGMENT_ID, show_status_for
-from setlist_app.services.event_filters import classify_event, residency_event_ids
-from setlist_app.services.titles import normalize_name, slugify
 from setlist_app.sync import artist_writes, jobs
 from setlist_app.sync._sql import insert_for
 from setlist_app.sync.context import SyncContext

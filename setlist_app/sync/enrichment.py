@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
+from setlist_app.domain.titles import normalize_name
 from setlist_app.models.catalog import Artist
 from setlist_app.models.sync import SyncJob
 from setlist_app.providers.errors import NotFound, ProviderError
-from setlist_app.services.titles import normalize_name
 from setlist_app.sync import artist_writes, jobs
 from setlist_app.sync._sql import next_upcoming_show_at
 from setlist_app.sync.context import SyncContext

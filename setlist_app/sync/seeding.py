@@ -5,7 +5,7 @@ Shows of artists without a catalog keep their prediction in `waiting_catalog` â€
 catalog planner's normal schedule and never cause a sync (the predecessor's cascade).
 
 The executor reads the artist's most recent setlists on setlist.fm (one call), ranks catalog songs
-by recency-weighted play counts (services.predictions), falls back to catalog order, stores the
+by recency-weighted play counts (domain.predictions), falls back to catalog order, stores the
 plain counts for the artist page, and seeds every waiting show. Seeding only ever adds songs: fans'
 songs and votes are untouched.
 """
@@ -18,14 +18,14 @@ from typing import Any
 from sqlalchemy import case, func, or_, select, update
 from sqlmodel import Session
 
+from setlist_app.domain.predictions import rank_for_seeding, recency_weighted_counts, seed_prediction
+from setlist_app.domain.setlists import catalog_index
+from setlist_app.domain.titles import TitleMatcher
 from setlist_app.models.catalog import Artist, ArtistSong, CatalogStatus, ImportStatus, Show, ShowStatus
 from setlist_app.models.sync import SyncJob
 from setlist_app.models.voting import Prediction, PredictionStatus
 from setlist_app.providers.errors import NotFound, ProviderError
 from setlist_app.providers.models import Setlist
-from setlist_app.services.predictions import rank_for_seeding, recency_weighted_counts, seed_prediction
-from setlist_app.services.setlists import catalog_index
-from setlist_app.services.titles import TitleMatcher
 from setlist_app.sync import jobs
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import (

@@ -5,7 +5,7 @@ than the setlist.fm budget has left today (domain.setlistfm_budget_left: 1,300 o
 quota by default). Each job makes one call (setlists by artist MBID and date). Outcomes, on the
 show's `import_status`:
 - found → stored with sets, encores, tapes and covers, matched to the catalog, predicted songs
-  marked, accuracy and the voters' stats updated (services.setlists) → `completed`;
+  marked, accuracy and the voters' stats updated (domain.setlists) → `completed`;
 - not found (setlist.fm answers 404, or only an empty placeholder) → retried after 6, 12, 24, 48 h,
   then `not_found`;
 - provider trouble → `pending` again with a backoff (a 429 or quota does not use up an attempt),
@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlmodel import Session
 
+from setlist_app.domain.setlists import PlayedSong, store_actual_setlist
+from setlist_app.domain.titles import normalize_name
 from setlist_app.models.catalog import Artist, CatalogStatus, ImportStatus, Show, ShowStatus, Venue
 from setlist_app.models.sync import SyncJob
 from setlist_app.models.voting import Prediction, PredictionStatus
 from setlist_app.providers.errors import NotFound, ProviderError, QuotaExceeded, RateLimited
 from setlist_app.providers.models import Setlist
-from setlist_app.services.setlists import PlayedSong, store_actual_setlist
-from setlist_app.services.titles import normalize_name
 from setlist_app.sync import jobs
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import (
@@ -118,7 +118,7 @@ def _pick(setlists: list[Setlist], venue: Venue | None) -> Setlist | None:
 
 
 def played_songs(setlist: Setlist) -> list[PlayedSong]:
-    """setlist.fm songs in the provider-neutral shape that services.setlists stores."""
+    """setlist.fm songs in the provider-neutral shape that domain.setlists stores."""
     return [
         PlayedSong(
             title=song.name or "(unknown tape)",

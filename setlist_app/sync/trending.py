@@ -1,8 +1,8 @@
-"""Trending cron: artists' and shows' scores and ranks (services.trending), database only."""
+"""Trending cron: artists' and shows' scores and ranks (domain.trending), database only."""
 
 from __future__ import annotations
 
-from setlist_app.services.trending import update_artist_trending, update_show_trending
+from setlist_app.domain.trending import update_artist_trending, update_show_trending
 from setlist_app.sync.planners import PlanContext, planner
 
 

@@ -13,6 +13,8 @@ from setlist_app.auth.cookies import SESSION_COOKIE
 from setlist_app.auth.sessions import create_session
 from setlist_app.auth.viewer import Viewer
 from setlist_app.db import get_engine
+from setlist_app.domain.predictions import ensure_prediction
+from setlist_app.domain.setlists import PlayedSong, store_actual_setlist
 from setlist_app.models import (
     ActualSetlist,
     ActualSetlistSong,
@@ -27,8 +29,6 @@ from setlist_app.models import (
     utcnow,
 )
 from setlist_app.services import voting
-from setlist_app.services.predictions import ensure_prediction
-from setlist_app.services.setlists import PlayedSong, store_actual_setlist
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e

@@ -27,9 +27,9 @@ from sqlmodel import Session, col, select
 
 from setlist_app.auth.cookies import ANON_COOKIE, new_anon_id, sign
 from setlist_app.db import get_engine
+from setlist_app.domain.predictions import seed_prediction
 from setlist_app.live import publisher
 from setlist_app.models import Prediction, PredictionSong, Show, ShowStatus, utcnow
-from setlist_app.services.predictions import seed_prediction
 from setlist_app.settings import get_settings
 from setlist_app.state.show import ShowState
 from tests.e2e.conftest import E2EApp, screenshot

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
 
+from setlist_app.domain.setlists import SCORED_KIND, PlayedSong, store_actual_setlist
 from setlist_app.models import (
     Activity,
     Artist,
@@ -18,8 +19,6 @@ from setlist_app.models import (
     Venue,
     Vote,
 )
-from setlist_app.services.activity_feed import SCORED_KIND
-from setlist_app.services.setlists import PlayedSong, store_actual_setlist
 
 
 def test_scoring_records_accurate_predictions_once(session: Session) -> None:

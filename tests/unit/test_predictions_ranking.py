@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from setlist_app.services.predictions import rank_for_seeding
+from setlist_app.domain.predictions import rank_for_seeding
 
 
 def test_most_played_first_then_catalog_order() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from setlist_app.domain.event_filters import classify_event
 from setlist_app.models.catalog import ShowStatus
 from setlist_app.providers.errors import (
     BadResponse,
@@ -23,7 +24,6 @@ from setlist_app.providers.factory import Providers
 from setlist_app.providers.musicbrainz import MusicBrainzClient
 from setlist_app.providers.spotify import SpotifyClient
 from setlist_app.providers.ticketmaster import MUSIC_SEGMENT_ID, TicketmasterClient
-from setlist_app.services.event_filters import classify_event
 from tests.fixtures.simulator import SimulatorServer
 from tests.integration.providers import sim_data
 from tests.integration.providers.conftest import TM_DEEP_LIMIT

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from setlist_app.domain.event_filters import classify_event
 from setlist_app.providers.factory import Providers, build_providers
-from setlist_app.services.event_filters import classify_event
 from setlist_app.settings import Settings
 from simulator.catalog import DATA_DIR
 from tests.fixtures.simulator import SimulatorServer

@@ -13,6 +13,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from setlist_app.domain.setlists import PlayedSong, store_actual_setlist
+from setlist_app.domain.trending import update_artist_trending, update_show_trending
 from setlist_app.models import (
     Activity,
     ActualSetlistSong,
@@ -30,8 +32,6 @@ from setlist_app.models import (
     Vote,
 )
 from setlist_app.providers.models import Setlist
-from setlist_app.services.setlists import PlayedSong, store_actual_setlist
-from setlist_app.services.trending import update_artist_trending, update_show_trending
 from setlist_app.settings import Settings
 from setlist_app.sync import engagement, executors, retention, setlist_import, show_status
 from setlist_app.sync.context import SyncContext
@@ -177,7 +177,7 @@ def test_tricky_titles_accuracy_and_voter_stats(engine: Engine, session: Session
     titles = ["Don't Stop Me Now", "Rock & Roll", "Mr. Brightside", "Paranoid Android", "Karma Police"]
     ps = {t: _prediction_song(session, show, t) for t in titles}
     for row in session.scalars(select(Song)):  # the catalog keys are the normalised titles
-        from setlist_app.services.titles import normalize_title
+        from setlist_app.domain.titles import normalize_title
 
         row.normalized_title = normalize_title(row.title)
     session.add_all([User(id=1), User(id=2)])

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from setlist_app.domain.titles import normalize_name
 from setlist_app.models import Artist, Prediction, ProviderCircuit, Show, Venue
-from setlist_app.services.titles import normalize_name
 from setlist_app.sync import discovery, enrichment
 from tests.fixtures.clock import NOW
 from tests.integration.sync_domain.helpers import artist, run

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
+from setlist_app.domain.user_stats import VoterScore, apply_scores
 from setlist_app.models import Activity, Artist, User
 from setlist_app.services import activity_feed, follows, profiles, search
-from setlist_app.services.user_stats import VoterScore, apply_scores
 
 
 def _artist(db: Session, name: str, **kw: object) -> Artist:
-    from setlist_app.services.titles import normalize_name, slugify
+    from setlist_app.domain.titles import normalize_name, slugify
 
     artist = Artist(slug=slugify(name), name=name, normalized_name=normalize_name(name), **kw)
     db.add(artist)

@@ -6,16 +6,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from setlist_app.providers.models import SpotifyAlbum, SpotifyTrack, TmAttraction, TmEvent, TmVenue
-from setlist_app.services.catalog_filters import (
+from setlist_app.domain.catalog_filters import (
     is_deluxe_album,
     is_live_album,
     is_studio_title,
     select_studio_tracks,
     studio_catalog,
 )
-from setlist_app.services.event_filters import classify_event, residency_event_ids
-from setlist_app.services.titles import TitleMatcher, match_title, normalize_title
+from setlist_app.domain.event_filters import classify_event, residency_event_ids
+from setlist_app.domain.titles import TitleMatcher, match_title, normalize_title
+from setlist_app.providers.models import SpotifyAlbum, SpotifyTrack, TmAttraction, TmEvent, TmVenue
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from setlist_app.domain.predictions import rank_for_seeding, recency_weighted_counts
 from setlist_app.models import Venue
 from setlist_app.providers.models import Setlist, SetlistSong
-from setlist_app.services.predictions import rank_for_seeding, recency_weighted_counts
 from setlist_app.sync.discovery import _next_status
 from setlist_app.sync.domain import DomainSettings
 from setlist_app.sync.first_run import Progress

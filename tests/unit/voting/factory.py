@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
+from setlist_app.domain.predictions import seed_prediction
 from setlist_app.models import (
     Artist,
     ArtistSong,
@@ -18,7 +19,6 @@ from setlist_app.models import (
     Venue,
     utcnow,
 )
-from setlist_app.services.predictions import seed_prediction
 
 
 @dataclass

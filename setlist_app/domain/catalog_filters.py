@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from setlist_app.domain.titles import normalize_title
 from setlist_app.providers.models import SpotifyAlbum, SpotifyTrack
-from setlist_app.services.titles import normalize_title
 
 _NON_STUDIO_WORDS = (
     r"live|remix(?:ed)?|rmx|mix|edit|acoustic|unplugged|demo|instrumental|karaoke|commentary|a cappella|"

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, delete, select
 
+from setlist_app.domain import user_stats
+from setlist_app.domain.titles import TitleMatcher
 from setlist_app.models import (
+    Activity,
     ActualSetlist,
     ActualSetlistSong,
     ArtistSong,
@@ -16,8 +19,8 @@ from setlist_app.models import (
     Show,
     Song,
 )
-from setlist_app.services import activity_feed, user_stats
-from setlist_app.services.titles import TitleMatcher
+
+SCORED_KIND = "prediction_scored"  # activity: a fan's votes were scored, data {"correct": n, "scored": m}
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def store_actual_setlist(
 
     Accuracy = share of the performed catalog songs (tapes excluded) that the community predicted.
     Titles are matched with the normalised `TitleMatcher` (unmatched songs stay as text); the
-    voters' accuracy stats move by the difference this scoring makes (services.user_stats).
+    voters' accuracy stats move by the difference this scoring makes (domain.user_stats).
     """
     assert show.id is not None
     existing = session.exec(select(ActualSetlist).where(ActualSetlist.show_id == show.id)).first()
@@ -114,7 +117,7 @@ def store_actual_setlist(
     after = user_stats.show_scores(session, show.id, setlist.id)
     user_stats.apply_scores(session, before, after, first_scoring=existing is None)
     if existing is None:  # the feed tells fans once, when the show is first scored
-        activity_feed.record_scored(
+        record_scored(
             session, show.id, show.artist_id, {uid: (s.scored, s.correct) for uid, s in after.items()}
         )
     return setlist
@@ -127,3 +130,23 @@ def _predicted_votes(session: Session, show_id: int) -> dict[int, int]:
         .where(Prediction.show_id == show_id, PredictionSong.hidden == False)  # noqa: E712
     ).all()
     return dict(rows)
+
+
+def record_scored(session: Session, show_id: int, artist_id: int, scores: dict[int, tuple[int, int]]) -> int:
+    """Feed rows for fans who called at least one song (user id -> (scored, correct)); caller commits.
+
+    Called by `store_actual_setlist` in its transaction, next to `user_stats.apply_scores`.
+    """
+    rows = [
+        Activity(
+            kind=SCORED_KIND,
+            user_id=user_id,
+            artist_id=artist_id,
+            show_id=show_id,
+            data={"scored": scored, "correct": correct},
+        )
+        for user_id, (scored, correct) in sorted(scores.items())
+        if correct > 0
+    ]
+    session.add_all(rows)
+    return len(rows)
