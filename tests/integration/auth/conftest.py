@@ -11,11 +11,14 @@ import httpx
 import pytest
 import redis
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from setlist_app.api.app import build_api
 from setlist_app.auth import sessions
 from setlist_app.auth.cookies import SESSION_COOKIE
+from setlist_app.models.catalog import Artist
 from setlist_app.settings import get_settings
+from simulator.catalog import Catalog
 from tests.fixtures.simulator import SimulatorServer
 
 APP = "http://testserver"
@@ -83,3 +86,34 @@ def session_cookie(response: httpx.Response) -> str | None:
         if match:
             return match.group(1).strip('"') or None
     return None
+
+
+async def connect_spotify(client: httpx.AsyncClient, user: str = "sim-listener-1") -> httpx.Response:
+    """Connect Spotify as the signed-in user through the simulator (PKCE); returns the callback's response."""
+    start = await client.get("/auth/spotify/connect")
+    assert start.status_code == 302, start.text
+    authorize = start.headers["location"]
+    params = query(authorize)
+    assert params["code_challenge_method"] == "S256" and params["code_challenge"]
+    assert set(params["scope"].split()) == {"user-top-read", "user-follow-read"}
+    async with httpx.AsyncClient() as spotify:
+        back = await spotify.get(f"{authorize}&user={user}")
+    assert back.status_code == 302, (back.status_code, back.text[:300], params)
+    assert back.headers["location"].startswith(f"{APP}/auth/spotify/callback")
+    return await client.get(back.headers["location"][len(APP) :])
+
+
+@pytest.fixture
+def catalog(session: Session) -> None:
+    """The simulator's first artists, already with catalogs (the import must not re-sync them)."""
+    for a in Catalog.load().artists[:8]:
+        session.add(
+            Artist(
+                slug=a.slug,
+                name=a.name,
+                normalized_name=a.name.lower(),
+                spotify_id=a.spotify_id,
+                catalog_status="ok",
+            )
+        )
+    session.commit()

@@ -23,48 +23,17 @@ from setlist_app.providers.factory import build_providers
 from setlist_app.settings import get_settings
 from setlist_app.sync import executors, planners, registry, token_refresh
 from setlist_app.sync.context import SyncContext
-from simulator.catalog import Catalog
 from tests.fixtures.simulator import SimulatorServer
-from tests.integration.auth.conftest import APP, query, sign_in
+from tests.integration.auth.conftest import APP, connect_spotify, sign_in
 
 ORIGIN = {"origin": APP}
-
-
-async def _connect(client: httpx.AsyncClient, user: str = "sim-listener-1") -> httpx.Response:
-    start = await client.get("/auth/spotify/connect")
-    assert start.status_code == 302, start.text
-    authorize = start.headers["location"]
-    params = query(authorize)
-    assert params["code_challenge_method"] == "S256" and params["code_challenge"]
-    assert set(params["scope"].split()) == {"user-top-read", "user-follow-read"}
-    async with httpx.AsyncClient() as spotify:
-        back = await spotify.get(f"{authorize}&user={user}")
-    assert back.status_code == 302, (back.status_code, back.text[:300], params)
-    assert back.headers["location"].startswith(f"{APP}/auth/spotify/callback")
-    return await client.get(back.headers["location"][len(APP) :])
-
-
-@pytest.fixture
-def catalog(session: Session) -> None:
-    """The simulator's first artists, already with catalogs (the import must not re-sync them)."""
-    for a in Catalog.load().artists[:8]:
-        session.add(
-            Artist(
-                slug=a.slug,
-                name=a.name,
-                normalized_name=a.name.lower(),
-                spotify_id=a.spotify_id,
-                catalog_status="ok",
-            )
-        )
-    session.commit()
 
 
 async def test_connect_imports_followed_and_top_artists(
     client: httpx.AsyncClient, session: Session, catalog: None
 ) -> None:
     await sign_in(client)
-    response = await _connect(client)
+    response = await connect_spotify(client)
     assert response.headers["location"] == "/account?spotify=connected"
     user = session.exec(select(User)).one()
     assert user.spotify_user_id == "sim-listener-1"
@@ -99,7 +68,7 @@ async def test_reimport_is_throttled_and_deduplicated(
     client: httpx.AsyncClient, session: Session, catalog: None
 ) -> None:
     await sign_in(client)
-    await _connect(client)
+    await connect_spotify(client)
     first = await client.post("/auth/spotify/import", headers=ORIGIN)
     assert first.headers["location"] == "/account?spotify=imported"
     second = await client.post("/auth/spotify/import", headers=ORIGIN)
@@ -129,7 +98,7 @@ async def test_refresh_and_invalid_grant_asks_to_reconnect(
     client: httpx.AsyncClient, session: Session, auth_env: SimulatorServer, catalog: None
 ) -> None:
     await sign_in(client)
-    await _connect(client)
+    await connect_spotify(client)
     user = session.exec(select(User)).one()
     settings, cipher = get_settings(), cipher_from_settings(get_settings())
     old = spotify_connect.load_tokens(session, cipher, user.id)
@@ -157,7 +126,7 @@ async def test_disconnect_deletes_the_tokens(
     client: httpx.AsyncClient, session: Session, catalog: None
 ) -> None:
     await sign_in(client)
-    await _connect(client)
+    await connect_spotify(client)
     follows = len(session.exec(select(Follow)).all())
     response = await client.post("/auth/spotify/disconnect", headers=ORIGIN)
     assert response.headers["location"] == "/account?spotify=disconnected"
@@ -214,7 +183,7 @@ async def test_token_refresh_cron_refreshes_active_users_and_flags_revoked_ones(
 ) -> None:
     """The worker's token_refresh planner + executor (setlist_app.sync.token_refresh) end to end."""
     await sign_in(client)
-    await _connect(client)
+    await connect_spotify(client)
     settings, cipher = get_settings(), cipher_from_settings(get_settings())
     user = session.exec(select(User)).one()
     old = spotify_connect.load_tokens(session, cipher, user.id)

@@ -23,8 +23,7 @@ from setlist_app.settings import get_settings
 from setlist_app.state.account import AccountState, SessionState
 from setlist_app.state.admin.users import AdminUsersState
 from setlist_app.state.admin_base import GUARD_MARK, AdminState
-from tests.integration.auth.conftest import sign_in
-from tests.integration.auth.test_spotify_connect import _connect, catalog  # noqa: F401
+from tests.integration.auth.conftest import connect_spotify, sign_in
 
 
 def _all_subclasses(cls: type) -> Iterator[type]:
@@ -121,7 +120,7 @@ async def _cookie_for(client: httpx.AsyncClient, hint: str) -> str:
 async def test_serialized_client_state_holds_no_secrets(
     client: httpx.AsyncClient,
     session: Session,
-    catalog: None,  # noqa: F811
+    catalog: None,
 ) -> None:
     # Other users exist whose emails must never reach this browser.
     for hint in ("riley@setlist.test", "ada@setlist.test"):
@@ -129,7 +128,7 @@ async def test_serialized_client_state_holds_no_secrets(
         client.cookies.clear()
     admin_cookie = await _cookie_for(client, "ada@setlist.test")
     await sign_in(client, "sam@setlist.test")
-    await _connect(client)
+    await connect_spotify(client)
     sam = session.exec(select(User).where(User.email == "sam@setlist.test")).one()
     tokens = load_tokens(session, cipher_from_settings(get_settings()), sam.id)
     cookie_value = client.cookies[SESSION_COOKIE]

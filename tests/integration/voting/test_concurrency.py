@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
-from setlist_app.models import User
 from setlist_app.services import voting
 from setlist_app.services.voting import VoteRejected
+from tests.fixtures.voting import signed_in_fans
 from tests.unit.voting.factory import make_show
 
 
@@ -28,13 +28,6 @@ def _in_tx(engine: Engine, fn: Callable[[Session], Any]) -> Any:
         except VoteRejected as exc:
             session.rollback()
             return exc
-
-
-def _make_users(session: Session, n: int) -> list[Viewer]:
-    users = [User(name="Fan") for _ in range(n)]
-    session.add_all(users)
-    session.commit()
-    return [Viewer(user_id=u.id, role="user") for u in users]
 
 
 def _assert_consistent(session: Session, show_id: int) -> int:
@@ -54,7 +47,7 @@ def _assert_consistent(session: Session, show_id: int) -> int:
 
 def test_fifty_voters_hammering_twenty_songs(engine: Engine, session: Session) -> None:
     f = make_show(session, seeded=20, spare=0)
-    users = _make_users(session, 50)
+    users = signed_in_fans(session, 50)
     songs = f.prediction_song_ids
 
     def voter(user: Viewer) -> int:
@@ -79,7 +72,7 @@ def test_fifty_voters_hammering_twenty_songs(engine: Engine, session: Session) -
 
 def test_identical_concurrent_requests_are_idempotent(engine: Engine, session: Session) -> None:
     f = make_show(session)
-    (user,) = _make_users(session, 1)
+    (user,) = signed_in_fans(session, 1)
     ps = f.prediction_song_ids[0]
     with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(
@@ -125,7 +118,7 @@ def test_anonymous_limits_hold_under_concurrency(engine: Engine, session: Sessio
 def test_concurrent_batches_keep_counts_limits_and_never_deadlock(engine: Engine, session: Session) -> None:
     """Four vote lanes' group commits at once: mixed voters, two shows, random toggles, repeats."""
     shows = [make_show(session, seeded=8, spare=0, tag=t) for t in ("x", "y")]
-    viewers = _make_users(session, 6) + [Viewer(anon_id=f"crowd-{i}") for i in range(12)]
+    viewers = signed_in_fans(session, 6) + [Viewer(anon_id=f"crowd-{i}") for i in range(12)]
     songs = [(f.show_id, ps) for f in shows for ps in f.prediction_song_ids]
 
     def lane(seed: int) -> list[voting.VoteOutcome]:

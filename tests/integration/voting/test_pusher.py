@@ -23,7 +23,7 @@ from setlist_app.live import publisher
 from setlist_app.live.pusher import FIELD_MARKER, LiveHub
 from setlist_app.services import voting
 from setlist_app.settings import get_settings
-from tests.integration.voting.test_concurrency import _make_users
+from tests.fixtures.voting import signed_in_fans
 from tests.unit.voting.factory import make_show
 
 STATE = "reflex___state____state.show_live"
@@ -165,7 +165,7 @@ def test_coalesced_pushes_match_the_database(engine: Engine, session: Session) -
 async def _coalesced(engine: Engine, session: Session) -> None:
     async with running_hub() as (live, ns):
         f = make_show(session, seeded=5, spare=0)
-        users = _make_users(session, 40)
+        users = signed_in_fans(session, 40)
         room = f"show:{f.show_id}"
         await live.join("sid-1", f.show_id)
         await live.join("sid-2", f.show_id)

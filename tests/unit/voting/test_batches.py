@@ -11,8 +11,8 @@ from setlist_app.auth.viewer import Viewer
 from setlist_app.models import ShowStatus
 from setlist_app.services import voting
 from setlist_app.services.voting import VoteRejected, VoteRequest, VoteResult
+from tests.fixtures.voting import ANON, ANON2, signed_in_fan, vote_counts
 from tests.unit.voting.factory import make_show
-from tests.unit.voting.test_rules import ANON, ANON2, _counts, _user
 
 
 def _codes(outcomes: list[voting.VoteOutcome]) -> list[str]:
@@ -23,7 +23,7 @@ def test_a_refused_vote_leaves_the_rest_of_its_batch_stored(db: Session) -> None
     f = make_show(db, seeded=4)
     closed = make_show(db, seeded=1, status=ShowStatus.COMPLETED, days=-2, tag="done")
     a, b, c, d = f.prediction_song_ids
-    user = _user(db)
+    user = signed_in_fan(db)
     outcomes = voting.set_votes(
         db,
         [
@@ -43,7 +43,7 @@ def test_a_refused_vote_leaves_the_rest_of_its_batch_stored(db: Session) -> None
     assert _codes(outcomes) == [
         "+", "no_identity", "+", "completed", "anon_vote_limit", "unknown_song", "+", "+", "unknown_song",
     ]  # fmt: skip
-    songs, rows, total, activity = _counts(db, f.show_id)
+    songs, rows, total, activity = vote_counts(db, f.show_id)
     assert (songs[a], songs[b], songs[c], songs[d]) == (1, 1, 1, 1)
     assert rows == total == activity == 4
     assert outcomes[0].allowance == voting.Allowance(0, 2)  # type: ignore[union-attr]
@@ -75,7 +75,7 @@ def test_one_voters_requests_see_each_other_in_the_order_sent(db: Session) -> No
     assert _codes(outcomes) == ["+", "+", "+", "+", "=", "anon_vote_limit"]
     assert [o.voted for o in outcomes if isinstance(o, VoteResult)] == [True, True, False, True, True]
     assert sorted(voting.my_votes(db, ANON, f.show_id)) == sorted([b, c])
-    songs, rows, total, activity = _counts(db, f.show_id)
+    songs, rows, total, activity = vote_counts(db, f.show_id)
     assert (songs[a], songs[b], songs[c], songs[d], rows, total) == (0, 1, 1, 0, 2, 2)
     assert activity == 4  # vote, vote, unvote, vote: the repeat and the refusal wrote nothing
     # Every result carries the song's count with the whole batch applied.
@@ -104,10 +104,10 @@ def test_many_voters_on_one_song_move_its_counter_once(db: Session) -> None:
     db.commit()
     assert len(updates) == 2  # one counter update per song for 31 votes
     assert all(isinstance(o, VoteResult) and o.changed and o.vote_count == 30 for o in outcomes[:30])
-    songs, rows, total, _ = _counts(db, f.show_id)
+    songs, rows, total, _ = vote_counts(db, f.show_id)
     assert (songs[a], songs[b], rows, total) == (30, 1, 31, 31)
     # Unvoting half of them in the next batch.
     voting.set_votes(db, [VoteRequest(v, a, want=False) for v in voters[:15]])
     db.commit()
-    songs, rows, total, _ = _counts(db, f.show_id)
+    songs, rows, total, _ = vote_counts(db, f.show_id)
     assert (songs[a], rows, total) == (15, 16, 16)

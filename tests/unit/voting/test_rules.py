@@ -11,32 +11,10 @@ from sqlmodel import Session
 from setlist_app.auth.viewer import Viewer
 from setlist_app.services import voting
 from setlist_app.services.voting import VoteRejected
+from tests.fixtures.voting import ANON, ANON2, signed_in_fan, vote_counts
 from tests.unit.voting.factory import make_show
 
-ANON = Viewer(anon_id="anon-1")
-ANON2 = Viewer(anon_id="anon-2")
 USER = Viewer(user_id=None, anon_id=None)
-
-
-def _user(session: Session, n: int = 1) -> Viewer:
-    session.execute(
-        text(
-            "INSERT INTO users (id, name, role, votes_cast, scored_votes, correct_votes,"
-            " current_streak, best_streak, created_at) VALUES (:i, 'Fan', 'user', 0, 0, 0, 0, 0,"
-            " CURRENT_TIMESTAMP)"
-        ),
-        {"i": n},
-    )
-    session.commit()
-    return Viewer(user_id=n, role="user")
-
-
-def _counts(session: Session, show_id: int) -> tuple[dict[int, int], int, int, int]:
-    songs = dict(session.execute(text("SELECT id, vote_count FROM prediction_songs")).all())
-    rows = session.execute(text("SELECT count(*) FROM votes WHERE show_id = :s"), {"s": show_id}).scalar_one()
-    total = session.execute(text("SELECT vote_count FROM shows WHERE id = :s"), {"s": show_id}).scalar_one()
-    activity = session.execute(text("SELECT count(*) FROM activity")).scalar_one()
-    return songs, rows, total, activity
 
 
 def test_vote_toggle_counts_and_activity(db: Session) -> None:
@@ -49,7 +27,7 @@ def test_vote_toggle_counts_and_activity(db: Session) -> None:
     r = voting.set_vote(db, ANON, ps, False)
     db.commit()
     assert (r.voted, r.changed, r.vote_count) == (False, True, 0)
-    songs, rows, total, activity = _counts(db, f.show_id)
+    songs, rows, total, activity = vote_counts(db, f.show_id)
     assert songs[ps] == 0 and rows == 0 and total == 0 and activity == 2
     kinds = [k for (k,) in db.execute(text("SELECT kind FROM activity ORDER BY id"))]
     assert kinds == ["vote", "unvote"]
@@ -58,14 +36,14 @@ def test_vote_toggle_counts_and_activity(db: Session) -> None:
 def test_repeated_requests_are_idempotent(db: Session) -> None:
     f = make_show(db)
     ps = f.prediction_song_ids[0]
-    user = _user(db)
+    user = signed_in_fan(db)
     results = [voting.set_vote(db, user, ps, True) for _ in range(3)]
     db.commit()
     assert [r.changed for r in results] == [True, False, False]
     assert all(r.vote_count == 1 for r in results)
     assert [voting.set_vote(db, user, ps, False).changed for _ in range(2)] == [True, False]
     db.commit()
-    songs, rows, total, activity = _counts(db, f.show_id)
+    songs, rows, total, activity = vote_counts(db, f.show_id)
     assert (songs[ps], rows, total, activity) == (0, 0, 0, 2)
 
 
@@ -91,7 +69,7 @@ def test_anonymous_vote_limit_and_message(db: Session) -> None:
 
 def test_signed_in_users_have_no_show_limit(db: Session) -> None:
     f = make_show(db, seeded=5)
-    user = _user(db)
+    user = signed_in_fan(db)
     for ps in f.prediction_song_ids:
         voting.set_vote(db, user, ps, True)
     assert voting.allowance(db, user, f.show_id) == voting.Allowance(None, None)
@@ -132,7 +110,7 @@ def test_votes_and_adds_only_on_upcoming_shows(db: Session, status: str, code: s
             action()
         assert (exc.value.code, exc.value.message) == (code, message)
     assert voting.closed_reason(db, f.show_id) == message
-    assert _counts(db, f.show_id)[1:] == (0, 0, 0)
+    assert vote_counts(db, f.show_id)[1:] == (0, 0, 0)
 
 
 def test_started_show_is_closed() -> None:
@@ -199,7 +177,7 @@ def test_hidden_song_cannot_be_voted_or_re_added(db: Session) -> None:
 def test_a_signed_in_fans_vote_counter_follows_votes_and_repeats_change_nothing(db: Session) -> None:
     f = make_show(db)
     a, b, _ = f.prediction_song_ids
-    user = _user(db)
+    user = signed_in_fan(db)
     for psid, want in [(a, True), (a, True), (b, True), (a, False), (a, False)]:
         voting.set_vote(db, user, psid, want)
     voting.set_vote(db, ANON, a, True)  # anonymous votes have no user counter
