@@ -17,9 +17,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from setlist_app.providers.factory import SIMULATOR_CREDENTIALS
 from simulator import control, musicbrainz, setlistfm, spotify, spotify_user, ticketmaster
 from simulator.catalog import DATA_DIR, Catalog
+
+#: The keys the fake APIs accept by default. The app has its own copy for when no real keys are set
+#: (`setlist_app.providers.factory.SIMULATOR_CREDENTIALS`); tests/unit/test_simulator_contract.py
+#: checks the two agree.
+CREDENTIALS = {
+    "spotify_client_id": "sim-spotify-client",
+    "spotify_client_secret": "sim-spotify-secret",
+    "ticketmaster_api_key": "sim-ticketmaster-key",
+    "setlistfm_api_key": "sim-setlistfm-key",
+}
 
 
 async def _expire_tokens(request: Request) -> Response:
@@ -46,10 +55,10 @@ def create_app(
     data_dir: Path = DATA_DIR,
     *,
     catalog: Catalog | None = None,
-    spotify_client_id: str = SIMULATOR_CREDENTIALS["spotify_client_id"],
-    spotify_client_secret: str = SIMULATOR_CREDENTIALS["spotify_client_secret"],
-    ticketmaster_api_key: str = SIMULATOR_CREDENTIALS["ticketmaster_api_key"],
-    setlistfm_api_key: str = SIMULATOR_CREDENTIALS["setlistfm_api_key"],
+    spotify_client_id: str = CREDENTIALS["spotify_client_id"],
+    spotify_client_secret: str = CREDENTIALS["spotify_client_secret"],
+    ticketmaster_api_key: str = CREDENTIALS["ticketmaster_api_key"],
+    setlistfm_api_key: str = CREDENTIALS["setlistfm_api_key"],
     token_ttl: int = 3600,
     tm_deep_limit: int = 1000,
     today: date | None = None,

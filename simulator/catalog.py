@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from setlist_app.domain.titles import normalize_name
 from simulator import demo_data
 from simulator.demo_data import DATA_DIR
+from simulator.text import fold
 
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -134,9 +134,9 @@ class Catalog:
 
     def search_artists(self, query: str) -> list[Artist]:
         """Artists whose normalised name contains the normalised query (exact matches first)."""
-        key = normalize_name(query)
-        hits = [a for a in self.artists if key and key in normalize_name(a.name)]
-        return sorted(hits, key=lambda a: (normalize_name(a.name) != key, a.name))
+        key = fold(query)
+        hits = [a for a in self.artists if key and key in fold(a.name)]
+        return sorted(hits, key=lambda a: (fold(a.name) != key, a.name))
 
     def setlists_of(self, artist: Artist) -> list[dict[str, Any]]:
         """An artist's setlists, newest first."""

@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from setlist_app.domain.titles import normalize_name
 from simulator.catalog import Artist
 from simulator.common import catalog, int_param
+from simulator.text import fold
 
 _MBID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _GENERIC_AGENTS = ("python-httpx", "python-requests", "curl", "aiohttp", "okhttp")
@@ -62,10 +62,8 @@ async def search(request: Request) -> Response:
     limit = max(1, min(limit, 100))
     name = _query_name(query)
     found = catalog(request).search_artists(name)
-    key = normalize_name(name)
-    items = [
-        _artist_json(a, 100 if normalize_name(a.name) == key else 80) for a in found[offset : offset + limit]
-    ]
+    key = fold(name)
+    items = [_artist_json(a, 100 if fold(a.name) == key else 80) for a in found[offset : offset + limit]]
     return JSONResponse(
         {"created": "2026-01-01T00:00:00.000Z", "count": len(found), "offset": offset, "artists": items}
     )

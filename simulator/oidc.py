@@ -25,10 +25,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from setlist_app.auth.oidc import SIMULATOR_OIDC_CLIENT
-
-#: Client credentials the simulator accepts (the app uses them when no issuer is configured).
-OIDC_CLIENT_ID, OIDC_CLIENT_SECRET = SIMULATOR_OIDC_CLIENT
+#: Client credentials the simulator accepts. The app has its own copy for when no issuer is configured
+#: (`setlist_app.auth.oidc.SIMULATOR_OIDC_CLIENT`); tests/unit/test_simulator_contract.py checks them.
+OIDC_CLIENT_ID, OIDC_CLIENT_SECRET = "setlist-dev", "setlist-dev-secret"
 MISBEHAVIOURS = ("expired", "wrong_aud", "wrong_iss", "wrong_nonce", "bad_signature")
 CODE_TTL = 120
 

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from setlist_app.domain.titles import normalize_name
 from simulator.catalog import Artist, Catalog, derived_id, parse_day
 from simulator.common import base_url, catalog, int_param
+from simulator.text import fold
 
 MUSIC = {"id": "KZFzniwnSyZfZ7v7nJ", "name": "Music"}
 SEGMENTS = {
@@ -258,7 +258,7 @@ async def events(request: Request) -> Response:
     cat = catalog(request)
     start = start or cat.now().replace(hour=0, minute=0, second=0, microsecond=0)
     selected = []
-    keyword = normalize_name(q.get("keyword", ""))
+    keyword = fold(q.get("keyword", ""))
     for e in _events(request):
         if e["utc"] < start or (end and e["utc"] >= end):
             continue
@@ -271,7 +271,7 @@ async def events(request: Request) -> Response:
             continue
         if q.get("venueId") and e["venue"].get("ticketmaster_id") != q["venueId"]:
             continue
-        if keyword and keyword not in normalize_name(e["name"]):
+        if keyword and keyword not in fold(e["name"]):
             continue
         selected.append(e)
     del cat

@@ -14,7 +14,8 @@ from setlist_app.providers.spotify import SpotifyClient
 from setlist_app.providers.ticketmaster import TicketmasterClient
 from setlist_app.settings import Settings
 
-#: Credentials the local simulator accepts when no real keys are configured.
+#: Credentials the local simulator accepts when no real keys are configured (the simulator keeps its
+#: own copy, `simulator.app.CREDENTIALS`; tests/unit/test_simulator_contract.py checks they agree).
 SIMULATOR_CREDENTIALS = {
     "spotify_client_id": "sim-spotify-client",
     "spotify_client_secret": "sim-spotify-secret",
