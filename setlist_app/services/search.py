@@ -33,11 +33,10 @@ from setlist_app.models import (
     utcnow,
 )
 from setlist_app.services.formatting import gradient, initials, show_when
-from setlist_app.sync import jobs
+from setlist_app.sync import jobs, kinds
 
 MIN_QUERY = 2
 MAX_QUERY = 100
-DISCOVER_KIND = "discover_artist"
 REQUESTS_PER_HOUR = 5  # per requester
 REQUEST_COOLDOWN = timedelta(hours=6)  # a finished discovery of the same name is reused this long
 
@@ -286,7 +285,7 @@ def request_artist(session: Session, name: str, requested_by: str) -> DiscoveryP
     recent = session.scalars(
         select(SyncJob.id)
         .where(
-            col(SyncJob.kind) == DISCOVER_KIND,
+            col(SyncJob.kind) == kinds.DISCOVER_ARTIST,
             col(SyncJob.key) == key,
             col(SyncJob.created_at) >= now - REQUEST_COOLDOWN,
         )
@@ -299,14 +298,16 @@ def request_artist(session: Session, name: str, requested_by: str) -> DiscoveryP
         select(func.count())
         .select_from(SyncJob)
         .where(
-            col(SyncJob.kind) == DISCOVER_KIND,
+            col(SyncJob.kind) == kinds.DISCOVER_ARTIST,
             col(SyncJob.requested_by) == requested_by,
             col(SyncJob.created_at) >= now - timedelta(hours=1),
         )
     )
     if (started or 0) >= REQUESTS_PER_HOUR:
         raise RequestRefused("You've requested a lot of artists this hour. Please try again later.")
-    result = jobs.request(session, DISCOVER_KIND, key, requested_by=requested_by, payload={"name": clean})
+    result = jobs.request(
+        session, kinds.DISCOVER_ARTIST, key, requested_by=requested_by, payload={"name": clean}
+    )
     return progress(session, result.job_id)
 
 
@@ -322,7 +323,7 @@ _PROGRESS_MESSAGES = {
 def progress(session: Session, job_id: int) -> DiscoveryProgress:
     """The current state of a discovery job, with the artist's page once it exists."""
     job = session.get(SyncJob, job_id)
-    if job is None or job.kind != DISCOVER_KIND:
+    if job is None or job.kind != kinds.DISCOVER_ARTIST:
         return DiscoveryProgress(job_id, "", "failed", "We couldn't find that request.")
     name = str(job.payload.get("name", ""))
     slug = str(job.result.get("artist_slug") or "")

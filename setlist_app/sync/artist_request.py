@@ -17,8 +17,7 @@ from setlist_app.models.catalog import Artist
 from setlist_app.models.sync import SyncJob
 from setlist_app.providers.errors import NotFound, ProviderError
 from setlist_app.providers.models import TmAttraction
-from setlist_app.services.search import DISCOVER_KIND
-from setlist_app.sync import jobs
+from setlist_app.sync import jobs, kinds
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.discovery import PROVIDER, DiscoveryReport, _upsert_artist, apply_events
 from setlist_app.sync.domain import ProviderBlocked, call_provider
@@ -32,7 +31,7 @@ def best_match(name: str, attractions: list[TmAttraction]) -> TmAttraction | Non
     return next((a for a in music if normalize_name(a.name) == wanted), music[0] if music else None)
 
 
-@executor(DISCOVER_KIND)
+@executor(kinds.DISCOVER_ARTIST)
 async def discover_requested_artist(ctx: SyncContext, job: SyncJob) -> dict[str, Any]:
     # The key is "name:<normalized name>"; the payload keeps the name as the fan typed it.
     name = str(job.payload.get("name") or job.key.removeprefix("name:")).strip()

@@ -22,13 +22,13 @@ from setlist_app.models.sync import JobStatus, ProviderCircuit, SyncJob
 from setlist_app.providers import breaker
 from setlist_app.providers.errors import ProviderError
 from setlist_app.providers.models import SpotifyAlbum, SpotifyTrack
-from setlist_app.sync import artist_writes, budget, jobs
+from setlist_app.sync import artist_writes, budget, jobs, kinds
 from setlist_app.sync._sql import insert_for, next_upcoming_show_at
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.executors import executor
 from setlist_app.sync.planners import PlanContext, planner
 
-KIND = "catalog_sync"
+KIND = kinds.CATALOG_SYNC
 PROVIDER = "spotify"
 _ARTISTS = Artist.__table__
 _SONGS = Song.__table__

@@ -26,7 +26,7 @@ from setlist_app.models.voting import Prediction, PredictionStatus
 from setlist_app.providers.errors import NotFound, ProviderError
 from setlist_app.providers.models import TmAttraction, TmEvent, TmVenue
 from setlist_app.providers.ticketmaster import MUSIC_SEGMENT_ID, show_status_for
-from setlist_app.sync import artist_writes, jobs
+from setlist_app.sync import artist_writes, jobs, kinds
 from setlist_app.sync._sql import insert_for
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import (
@@ -39,7 +39,7 @@ from setlist_app.sync.domain import (
 from setlist_app.sync.executors import executor
 from setlist_app.sync.planners import PlanContext, planner
 
-KIND = "tm_discovery"
+KIND = kinds.TM_DISCOVERY
 PROVIDER = "ticketmaster"
 _ARTISTS = Artist.__table__
 _VENUES = Venue.__table__

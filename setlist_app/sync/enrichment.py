@@ -17,7 +17,7 @@ from setlist_app.domain.titles import normalize_name
 from setlist_app.models.catalog import Artist
 from setlist_app.models.sync import SyncJob
 from setlist_app.providers.errors import NotFound, ProviderError
-from setlist_app.sync import artist_writes, jobs
+from setlist_app.sync import artist_writes, jobs, kinds
 from setlist_app.sync._sql import next_upcoming_show_at
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import (
@@ -30,7 +30,7 @@ from setlist_app.sync.domain import (
 from setlist_app.sync.executors import executor
 from setlist_app.sync.planners import PlanContext, planner
 
-KIND = "artist_enrichment"
+KIND = kinds.ARTIST_ENRICHMENT
 _ARTISTS = Artist.__table__
 
 

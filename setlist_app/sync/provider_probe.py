@@ -17,13 +17,13 @@ from setlist_app.models.catalog import Artist
 from setlist_app.models.sync import ProviderCircuit, SyncJob
 from setlist_app.providers.errors import NotFound, ProviderError
 from setlist_app.providers.factory import Providers
-from setlist_app.sync import jobs
+from setlist_app.sync import jobs, kinds
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import ProviderBlocked, call_provider
 from setlist_app.sync.executors import executor
 from setlist_app.sync.planners import PlanContext, planner
 
-KIND = "provider_probe"
+KIND = kinds.PROVIDER_PROBE
 
 
 def _cheap_call(providers: Providers, provider: str, mbid: str | None) -> Callable[[], Awaitable[Any]] | None:

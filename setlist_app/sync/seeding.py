@@ -26,7 +26,7 @@ from setlist_app.models.sync import SyncJob
 from setlist_app.models.voting import Prediction, PredictionStatus
 from setlist_app.providers.errors import NotFound, ProviderError
 from setlist_app.providers.models import Setlist
-from setlist_app.sync import jobs
+from setlist_app.sync import jobs, kinds
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import (
     ProviderBlocked,
@@ -41,7 +41,7 @@ from setlist_app.sync.domain import (
 from setlist_app.sync.executors import executor
 from setlist_app.sync.planners import PlanContext, planner
 
-KIND = "prediction_seed"
+KIND = kinds.PREDICTION_SEED
 _ARTISTS = Artist.__table__
 _SHOWS = Show.__table__
 _PREDICTIONS = Prediction.__table__

@@ -16,13 +16,13 @@ from sqlalchemy import select
 
 from setlist_app.models.sync import SyncJob
 from setlist_app.models.users import OAuthToken, User
-from setlist_app.sync import jobs
+from setlist_app.sync import jobs, kinds
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import provider_ready
 from setlist_app.sync.executors import executor
 from setlist_app.sync.planners import PlanContext, planner
 
-KIND = "token_refresh"
+KIND = kinds.TOKEN_REFRESH
 EXPIRY_MARGIN = timedelta(minutes=15)
 ACTIVE_USERS = timedelta(days=14)
 _T, _U = OAuthToken.__table__, User.__table__
