@@ -7,7 +7,7 @@ with `p.request(...)`, which goes through the gateway as `planner:<name>` and re
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,6 +62,7 @@ class PlannerSpec:
 
 
 _PLANNERS: dict[str, PlannerSpec] = {}
+_ORDER: tuple[str, ...] = ()
 
 
 def planner(
@@ -86,6 +87,22 @@ def planner(
     return register
 
 
+def set_order(names: Sequence[str]) -> None:
+    """Fix the order planners run in within a tick (declared in `sync/registry.py`): every
+    registered planner must be named exactly once, so a new planner cannot run in an accidental
+    place (module import order)."""
+    missing, unknown = set(_PLANNERS) - set(names), set(names) - set(_PLANNERS)
+    if missing or unknown or len(set(names)) != len(names):
+        raise ValueError(
+            f"planner order must name every registered planner once: missing {sorted(missing)}, "
+            f"unknown {sorted(unknown)}, given {list(names)}"
+        )
+    global _ORDER
+    _ORDER = tuple(names)
+
+
 def registered_planners() -> dict[str, PlannerSpec]:
-    """A copy of the registry (cron name -> spec)."""
-    return dict(_PLANNERS)
+    """A copy of the registry (cron name -> spec) in the declared run order; planners outside it
+    (registered by a test) follow in registration order."""
+    rank = {name: i for i, name in enumerate(_ORDER)}
+    return {name: _PLANNERS[name] for name in sorted(_PLANNERS, key=lambda n: rank.get(n, len(rank)))}
