@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
+from reflex.event import EventHandler
 
 from setlist_app.api.app import build_api
 from setlist_app.live import engineio_writer
@@ -36,43 +39,33 @@ engineio_writer.install()  # before any socket opens: cheaper pushes to many vie
 configure_logging()  # JSON in prod, redacted everywhere (setlist_app/observability/logging.py)
 # Theme: RadixThemesPlugin in rxconfig.py. Our Starlette routes match before Reflex's.
 app = rx.App(stylesheets=["/styles.css"], api_transformer=build_api())
-app.add_page(catalog.home, route="/", title="Setlist — vote on tonight's songs", on_load=HomeState.load)
-app.add_page(catalog.artists, route="/artists", title="Artists · Setlist", on_load=ArtistsListState.load)
-app.add_page(catalog.artist, route="/artists/[slug]", title="Artist · Setlist", on_load=ArtistState.load)
-app.add_page(catalog.shows, route="/shows", title="Shows · Setlist", on_load=ShowsListState.load)
-app.add_page(show.show, route="/shows/[slug]", title="Show · Setlist", on_load=ShowState.load)
-app.add_page(account.account, route="/account", title="Your account · Setlist", on_load=AccountState.load)
+# Every page: (route, component, title, on_load). Tests take the routes from here (the browser crawl
+# visits each one), so a new page is under test the moment it is added.
+PAGES: tuple[tuple[str, Callable[[], rx.Component], str, EventHandler], ...] = (
+    ("/", catalog.home, "Setlist — vote on tonight's songs", HomeState.load),
+    ("/artists", catalog.artists, "Artists · Setlist", ArtistsListState.load),
+    ("/artists/[slug]", catalog.artist, "Artist · Setlist", ArtistState.load),
+    ("/shows", catalog.shows, "Shows · Setlist", ShowsListState.load),
+    ("/shows/[slug]", show.show, "Show · Setlist", ShowState.load),
+    ("/account", account.account, "Your account · Setlist", AccountState.load),
+    ("/trending", catalog.trending, "Trending · Setlist", HomeState.load),
+    ("/search", search_page.search, "Search · Setlist", SearchState.load),
+    ("/activity", activity_page.activity, "Activity · Setlist", ActivityState.load),
+    ("/venues/[slug]", venue_page.venue, "Venue · Setlist", VenueState.load),
+    ("/profile", profile_page.profile, "Your profile · Setlist", ProfileState.load),
+    ("/users/[id]", profile_page.profile, "Fan · Setlist", ProfileState.load),
+    ("/admin", admin_pages.overview, "Admin · Setlist", AdminOverviewState.load),
+    ("/admin/jobs", admin_pages.jobs, "Jobs · Admin", AdminJobsState.load),
+    ("/admin/crons", admin_pages.crons, "Crons · Admin", AdminCronsState.load),
+    ("/admin/providers", admin_pages.providers, "Providers · Admin", AdminProvidersState.load),
+    ("/admin/artists", admin_pages.artists, "Artists · Admin", AdminArtistsState.load),
+    ("/admin/users", admin_pages.users, "Users · Admin", AdminUsersState.load),
+    ("/admin/moderation", admin_pages.moderation, "Moderation · Admin", AdminModerationState.load),
+    ("/admin/audit", admin_pages.audit, "Audit log · Admin", AdminAuditState.load),
+)
+for route, component, title, on_load in PAGES:
+    app.add_page(component, route=route, title=title, on_load=on_load)
 app.add_page(catalog.page_not_found, route="404", title="Not found · Setlist")
-app.add_page(catalog.trending, route="/trending", title="Trending · Setlist", on_load=HomeState.load)
-app.add_page(search_page.search, route="/search", title="Search · Setlist", on_load=SearchState.load)
-app.add_page(
-    activity_page.activity, route="/activity", title="Activity · Setlist", on_load=ActivityState.load
-)
-app.add_page(venue_page.venue, route="/venues/[slug]", title="Venue · Setlist", on_load=VenueState.load)
-app.add_page(
-    profile_page.profile, route="/profile", title="Your profile · Setlist", on_load=ProfileState.load
-)
-app.add_page(profile_page.profile, route="/users/[id]", title="Fan · Setlist", on_load=ProfileState.load)
-app.add_page(admin_pages.overview, route="/admin", title="Admin · Setlist", on_load=AdminOverviewState.load)
-app.add_page(admin_pages.jobs, route="/admin/jobs", title="Jobs · Admin", on_load=AdminJobsState.load)
-app.add_page(admin_pages.crons, route="/admin/crons", title="Crons · Admin", on_load=AdminCronsState.load)
-app.add_page(
-    admin_pages.providers,
-    route="/admin/providers",
-    title="Providers · Admin",
-    on_load=AdminProvidersState.load,
-)
-app.add_page(
-    admin_pages.artists, route="/admin/artists", title="Artists · Admin", on_load=AdminArtistsState.load
-)
-app.add_page(admin_pages.users, route="/admin/users", title="Users · Admin", on_load=AdminUsersState.load)
-app.add_page(
-    admin_pages.moderation,
-    route="/admin/moderation",
-    title="Moderation · Admin",
-    on_load=AdminModerationState.load,
-)
-app.add_page(admin_pages.audit, route="/admin/audit", title="Audit log · Admin", on_load=AdminAuditState.load)
 app.add_middleware(EventMetricsMiddleware())  # event ids in logs, handler latency metric
 vote_lane.install(app.event_namespace, ShowState.get_full_name())  # votes skip Reflex's state path
 app.register_lifespan_task(live_pusher)  # live vote fan-out: one pusher per backend worker

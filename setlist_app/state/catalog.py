@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from setlist_app.db import run_db
 from setlist_app.services import catalog_views as views
-from setlist_app.state.db import run_db
 from setlist_app.state.follow import FollowState
 from setlist_app.state.viewer import ViewerMixin
 
@@ -63,7 +63,9 @@ class ArtistState(ViewerMixin, PageLoad, rx.State):
             page = await run_db(views.artist_page, self._route_slug())
             self.not_found = page is None
             self.page = page or views.ArtistPage()
-            self.target_show = str(self.page.show_options[0].show_id) if self.page.show_options else ""
+            options = [str(o.show_id) for o in self.page.show_options]
+            if self.target_show not in options:  # a reload keeps the fan's choice while it is valid
+                self.target_show = options[0] if options else ""
         except Exception:
             self.error = "We couldn't load this artist right now."
             raise
