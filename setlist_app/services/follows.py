@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
-from setlist_app.models import Activity, utcnow
+from setlist_app.models import Activity, Follow, utcnow
+
+# Bound through the column type: SQLite stores timestamps as text, and an untyped datetime would be
+# written in another format than the column's (the two then compare apart).
+_AT = bindparam("at", type_=Follow.__table__.c.created_at.type)  # type: ignore[attr-defined]
 
 
 def is_following(session: Session, user_id: int | None, artist_id: int) -> bool:
@@ -36,7 +40,7 @@ def set_follow(session: Session, user_id: int, artist_id: int, want: bool) -> bo
             text(
                 "INSERT INTO follows (user_id, artist_id, created_at) VALUES (:u, :a, :at)"
                 " ON CONFLICT (user_id, artist_id) DO NOTHING RETURNING user_id"
-            ),
+            ).bindparams(_AT),
             {"u": user_id, "a": artist_id, "at": utcnow()},
         ).first()
     else:

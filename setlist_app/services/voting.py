@@ -26,8 +26,11 @@ from setlist_app.auth.viewer import Viewer
 from setlist_app.models import Activity, Show, ShowStatus, utcnow
 from setlist_app.settings import get_settings
 
-# Raw SQL keeps each step one statement; typed so SQLite hands back aware datetimes too.
+# Raw SQL keeps each step one statement; typed so SQLite hands back aware datetimes too, and
+# timestamps are bound through the column type: SQLite stores them as text, and an untyped datetime
+# becomes '… 12:00:00+00:00' where the column writes '… 12:00:00.000000' (the two compare apart).
 _STARTS_AT = Show.__table__.c.starts_at.type  # type: ignore[attr-defined]
+_AT = bindparam("at", type_=_STARTS_AT)
 
 
 class VoteRejected(Exception):
@@ -159,7 +162,7 @@ _INSERT_VOTE = text(
     "INSERT INTO votes (prediction_song_id, show_id, voter, user_id, created_at)"
     " VALUES (:ps, :s, :v, :u, :at)"
     " ON CONFLICT (prediction_song_id, voter) DO NOTHING RETURNING id"
-)
+).bindparams(_AT)
 _DELETE_VOTE = text("DELETE FROM votes WHERE prediction_song_id = :ps AND voter = :v RETURNING id")
 _SONG_COUNT = text("SELECT vote_count FROM prediction_songs WHERE id = :ps")
 _BUMP_SONG = text(
@@ -471,7 +474,7 @@ def add_song(session: Session, viewer: Viewer, show_id: int, song_id: int) -> Ad
         text(
             "INSERT INTO predictions (show_id, status, created_at) VALUES (:s, 'waiting_catalog', :at)"
             " ON CONFLICT (show_id) DO NOTHING"
-        ),
+        ).bindparams(_AT),
         {"s": show_id, "at": utcnow()},
     )
     prediction_id = session.execute(
@@ -493,7 +496,7 @@ def add_song(session: Session, viewer: Viewer, show_id: int, song_id: int) -> Ad
             " SELECT :p, :song, 'fan', :u, :a, 0, coalesce(max(position), 0) + 1, false, :at"
             " FROM prediction_songs WHERE prediction_id = :p"
             " ON CONFLICT (prediction_id, song_id) DO NOTHING RETURNING id"
-        ),
+        ).bindparams(_AT),
         {
             "p": prediction_id,
             "song": song_id,
