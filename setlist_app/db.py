@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from setlist_app.settings import get_settings
+
+T = TypeVar("T")
 
 
 def _normalise_url(url: str) -> str:
@@ -60,3 +66,36 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def in_session(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(session, *args)` in a fresh session, committed when it returns."""
+    with session_scope() as session:
+        return fn(session, *args)
+
+
+class ThreadPool:
+    """A named thread pool, started on first use (importing a module starts no threads)."""
+
+    def __init__(self, max_workers: int, name: str) -> None:
+        self.max_workers, self.name = max_workers, name
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix=self.name)
+            return self._pool
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` on one of this pool's threads."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor(), fn, *args)
+
+
+async def run_db(fn: Callable[..., T], *args: Any, pool: ThreadPool | None = None) -> T:
+    """Call `fn(session, *args)` off the event loop with a fresh committed session: on `pool`, or
+    on asyncio's default threads."""
+    if pool is not None:
+        return await pool.run(in_session, fn, *args)
+    return await asyncio.to_thread(in_session, fn, *args)

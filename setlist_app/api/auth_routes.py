@@ -29,7 +29,8 @@ from setlist_app.auth.accounts import OidcProfile, sign_in
 from setlist_app.auth.cookies import ANON_COOKIE, SESSION_COOKIE, anon_id_from_cookies
 from setlist_app.auth.crypto import EncryptionUnavailable, cipher_from_settings
 from setlist_app.auth.oidc import SignInUnavailable, build_oauth
-from setlist_app.auth.spotify_connect import ImportThrottled, ReconnectRequired, in_db
+from setlist_app.auth.spotify_connect import ImportThrottled, ReconnectRequired
+from setlist_app.db import run_db
 from setlist_app.providers.errors import ProviderError
 from setlist_app.settings import Settings, get_settings
 
@@ -110,7 +111,7 @@ async def callback(request: Request) -> Response:
         log.warning("sign-in refused: %r", exc)
         return _problem(400, "Sign-in failed", "That sign-in link was invalid or expired. Please try again.")
     anon_id = anon_id_from_cookies(dict(request.cookies))
-    user = await in_db(sign_in, profile, anon_id, settings)
+    user = await run_db(sign_in, profile, anon_id, settings)
     await asyncio.to_thread(sessions.destroy_session, request.cookies.get(SESSION_COOKIE))  # no fixation
     cookie = await asyncio.to_thread(sessions.create_session, user.id)
     response = _see_other(safe_next(request.session.pop("next", "/")))
@@ -168,7 +169,7 @@ async def spotify_callback(request: Request) -> Response:
         log.warning("spotify connect refused: %r", exc)
         return _see_other("/account?spotify=failed")
     user_id: int = viewer.user_id
-    await in_db(spotify_connect.store_tokens, cipher, user_id, dict(token))
+    await run_db(spotify_connect.store_tokens, cipher, user_id, dict(token))
     outcome = await _import(settings, cipher, user_id, request.app.state.transport, throttle=False)
     return _see_other(f"/account?spotify={'connected' if outcome == 'imported' else outcome}")
 
@@ -206,7 +207,7 @@ async def spotify_disconnect(request: Request) -> Response:
     viewer = viewer_from_request(request)
     if not viewer.is_signed_in or not same_origin(request):
         return _problem(403, "Not allowed", "Sign in first.")
-    await in_db(spotify_connect.disconnect, viewer.user_id)
+    await run_db(spotify_connect.disconnect, viewer.user_id)
     return _see_other("/account?spotify=disconnected")
 
 
@@ -217,7 +218,7 @@ async def reencrypt_tokens(request: Request) -> Response:
         cipher = cipher_from_settings(get_settings())
     except EncryptionUnavailable as exc:
         return JSONResponse({"error": str(exc)}, 409)
-    return JSONResponse({"reencrypted": await in_db(spotify_connect.reencrypt_all, cipher)})
+    return JSONResponse({"reencrypted": await run_db(spotify_connect.reencrypt_all, cipher)})
 
 
 def build_auth_app(

@@ -10,9 +10,7 @@ through the sync gateway — a few at a time, spaced out, deduplicated — the p
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -27,7 +25,7 @@ from sqlmodel import Session
 
 from setlist_app.auth.crypto import EncryptionUnavailable, TokenCipher, token_aad
 from setlist_app.auth.oidc import spotify_oauth_config
-from setlist_app.db import get_engine
+from setlist_app.db import run_db
 from setlist_app.domain.titles import normalize_name, slugify
 from setlist_app.models.base import utcnow
 from setlist_app.models.catalog import Artist, CatalogStatus
@@ -80,18 +78,6 @@ class ImportResult:
     new_artists: int
     new_follows: int
     jobs_requested: int
-
-
-def _in_db(fn: Callable[..., T], *args: Any) -> T:
-    with Session(get_engine(), expire_on_commit=False) as session:
-        result = fn(session, *args)
-        session.commit()
-        return result
-
-
-async def in_db(fn: Callable[..., T], *args: Any) -> T:
-    """Run `fn(session, *args)` in a thread with its own committed session."""
-    return await asyncio.to_thread(_in_db, fn, *args)
 
 
 # -- tokens ------------------------------------------------------------------------------------
@@ -211,7 +197,7 @@ async def refresh(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> str:
     """A fresh access token through the refresh grant; `ReconnectRequired` on `invalid_grant`."""
-    stored = await in_db(load_tokens, cipher, user_id)
+    stored = await run_db(load_tokens, cipher, user_id)
     if stored is None or not stored.refresh_token:
         raise ReconnectRequired(RECONNECT)
     conf = spotify_oauth_config(settings)
@@ -226,10 +212,10 @@ async def refresh(
             token = await client.refresh_token(conf.token_url, refresh_token=stored.refresh_token)
         except OAuthError as exc:
             if exc.error == "invalid_grant":
-                await in_db(mark_reconnect, user_id)
+                await run_db(mark_reconnect, user_id)
                 raise ReconnectRequired(RECONNECT) from exc
             raise
-    await in_db(store_tokens, cipher, user_id, dict(token))
+    await run_db(store_tokens, cipher, user_id, dict(token))
     return str(token["access_token"])
 
 
@@ -241,7 +227,7 @@ async def access_token(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> str:
     """The user's access token, refreshed when it expires within a minute."""
-    stored = await in_db(load_tokens, cipher, user_id)
+    stored = await run_db(load_tokens, cipher, user_id)
     if stored is None:
         raise ReconnectRequired(RECONNECT)
     if stored.expires_at is None or stored.expires_at > utcnow() + timedelta(seconds=60):
@@ -445,7 +431,7 @@ async def import_artists(
         )
     finally:
         await redis.aclose()
-    return await in_db(save_import, settings, user_id, spotify_id, followed, top)
+    return await run_db(save_import, settings, user_id, spotify_id, followed, top)
 
 
 # -- what the account page shows ---------------------------------------------------------------

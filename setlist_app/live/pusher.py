@@ -21,7 +21,6 @@ import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +28,7 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 from sqlmodel import Session
 
-from setlist_app.db import get_engine
+from setlist_app.db import ThreadPool, get_engine
 from setlist_app.live import health, publisher
 from setlist_app.live.snapshot import ShowCounts, ranks, read_counts
 from setlist_app.observability import metrics
@@ -93,7 +92,7 @@ def _read_counts_sync(show_ids: list[int]) -> dict[int, ShowCounts]:
 
 
 # The tick's one read never queues behind page loads in asyncio's small default thread pool.
-_reader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="live-read")
+_reader = ThreadPool(max_workers=2, name="live-read")
 
 
 def room(show_id: int) -> str:
@@ -322,7 +321,7 @@ class LiveHub:
             pipe.get(publisher.seq_key(show_id))
             pipe.hgetall(publisher.viewers_key(show_id))
         replies = await pipe.execute()
-        counts = await asyncio.get_running_loop().run_in_executor(_reader, _read_counts_sync, show_ids)
+        counts = await _reader.run(_read_counts_sync, show_ids)
         read_done = time.perf_counter()
         ttl_ms = get_settings().live_viewer_ttl_seconds * 1000
         now_ms = time.time() * 1000

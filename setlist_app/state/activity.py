@@ -7,9 +7,9 @@ import asyncio
 import reflex as rx
 from sqlmodel import Session
 
+from setlist_app.db import run_db
 from setlist_app.services import activity_feed
 from setlist_app.state.catalog import PageLoad
-from setlist_app.state.db import run_db
 
 POLL_SECONDS = 3.0
 MAX_POLLS = 1200  # an hour; a tab left open longer refreshes on its next visit

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session, select
 
+from setlist_app.db import run_db
 from setlist_app.models import Artist
 from setlist_app.services import follows
-from setlist_app.state.db import run_db
 from setlist_app.state.viewer import ViewerMixin
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
+from setlist_app.db import run_db
 from setlist_app.services import activity_feed, profiles
 from setlist_app.state.catalog import PageLoad
-from setlist_app.state.db import run_db
 from setlist_app.state.viewer import ViewerMixin
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from setlist_app.db import run_db
 from setlist_app.services.moderation import ReportRejected, report_song
-from setlist_app.state.db import run_db
 from setlist_app.state.viewer import ViewerMixin
 
 

@@ -9,8 +9,8 @@ import reflex as rx
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
+from setlist_app.db import run_db
 from setlist_app.services import search as svc
-from setlist_app.state.db import run_db
 from setlist_app.state.viewer import ViewerMixin
 
 POLL_SECONDS = 2.0

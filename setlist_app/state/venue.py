@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from setlist_app.db import run_db
 from setlist_app.services import catalog_views as views
 from setlist_app.state.catalog import PageLoad
-from setlist_app.state.db import run_db
 
 
 class VenueState(PageLoad, rx.State):

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -30,13 +29,14 @@ from reflex.state import StateUpdate
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer, viewer_from_cookie_header
+from setlist_app.db import ThreadPool
+from setlist_app.db import run_db as _run_db
 from setlist_app.live import publisher
 from setlist_app.live.pusher import FIELD_MARKER, hub
 from setlist_app.observability import metrics
 from setlist_app.services import voting
 from setlist_app.services.voting_limits import VoteRateLimiter
 from setlist_app.settings import get_settings
-from setlist_app.state.db import _in_session
 from setlist_app.state.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
@@ -48,12 +48,12 @@ SESSION_KEY = "voter_page"
 _shared: dict[str, Any] = {}
 # Votes and page loads get their own threads: asyncio's default pool has only cpu+4 of them, and a
 # burst of joins would queue every vote behind them (sized to the engine's pool + overflow).
-_db_threads = ThreadPoolExecutor(max_workers=24, thread_name_prefix="show-db")
+_db_threads = ThreadPool(max_workers=24, name="show-db")
 
 
 async def run_db(fn: Callable[..., T], *args: Any) -> T:
-    """`setlist_app.state.db.run_db` on the show page's own thread pool."""
-    return await asyncio.get_running_loop().run_in_executor(_db_threads, _in_session, fn, *args)
+    """`setlist_app.db.run_db` on the show page's own thread pool."""
+    return await _run_db(fn, *args, pool=_db_threads)
 
 
 def _redis() -> Any:

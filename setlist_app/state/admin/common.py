@@ -10,8 +10,8 @@ from typing import Any
 import reflex as rx
 
 from setlist_app.auth.roles import PermissionDenied
+from setlist_app.db import run_db
 from setlist_app.services.admin.audit import AdminError
-from setlist_app.state.db import run_db
 
 log = logging.getLogger(__name__)
 POLL_MS = 3000

@@ -7,11 +7,11 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
+from setlist_app.db import run_db
 from setlist_app.models.base import utcnow
 from setlist_app.services.admin import crons, views
 from setlist_app.state.admin.common import act, feedback
 from setlist_app.state.admin_base import AdminState
-from setlist_app.state.db import run_db
 
 
 def _rows(session: Session) -> list[dict[str, Any]]:

@@ -8,13 +8,13 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
+from setlist_app.db import run_db
 from setlist_app.models.base import utcnow
 from setlist_app.providers.factory import app_redis
 from setlist_app.services.admin import overview, usage, views
 from setlist_app.settings import get_settings
 from setlist_app.state.admin.common import act, feedback
 from setlist_app.state.admin_base import AdminState
-from setlist_app.state.db import run_db
 
 log = logging.getLogger(__name__)
 
