@@ -8,7 +8,6 @@ from urllib.parse import quote
 import reflex as rx
 
 from setlist_app.db import run_db
-from setlist_app.db import run_db
 from setlist_app.services import catalog_views as views
 from setlist_app.state.follow import FollowState
 from setlist_app.state.viewer import ViewerMixin
