@@ -1,8 +1,9 @@
 """The ONE code path for artist updates (DESIGN.md §6 "serialized writes").
 
 Every write is `UPDATE artists ... WHERE id = :id AND version = :v` and bumps `version`; a lost race
-is counted in sync_status.write_conflicts, re-read and retried a bounded number of times, and if it
-still loses it raises so the caller's job fails and is retried — a write is never silently lost.
+is counted in sync_status.write_conflicts (once the caller's transaction ends), re-read and retried
+a bounded number of times, and if it still loses it raises so the caller's job fails and is
+retried — a write is never silently lost.
 The predecessor had 6.9K conflicts from concurrent read-modify-write patches of the same rows.
 """
 
@@ -63,7 +64,7 @@ def update_artist(
         ).one_or_none()
         if row is not None:
             return Artist.model_validate(dict(row._mapping))
-        status.count_write_conflict(session.get_bind())
+        status.count_write_conflict_after(session)
     raise ArtistWriteConflictError(f"artist {artist_id} changed concurrently {retries + 1} times")
 
 

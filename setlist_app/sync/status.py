@@ -7,12 +7,15 @@ cannot drop each other's keys.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from setlist_app.models.sync import ProviderCircuit, SyncStatus
@@ -20,6 +23,7 @@ from setlist_app.settings import Settings, get_settings
 
 HealthLevel = Literal["ok", "syncing", "degraded", "down"]
 _STATUS = SyncStatus.__table__
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,33 @@ def count_write_conflict(engine: Engine, n: int = 1) -> None:
         conn.execute(
             update(_STATUS).where(_STATUS.c.id == 1).values(write_conflicts=_STATUS.c.write_conflicts + n)
         )
+
+
+_PENDING_CONFLICTS = "setlist_app.pending_write_conflicts"
+
+
+def count_write_conflict_after(session: Session) -> None:
+    """Count one artist write conflict once the session's transaction ends, committed or not.
+
+    In a transaction of its own, so a rollback cannot lose it, and after the session's: by the time
+    a conditional UPDATE finds it lost a race, that UPDATE has begun the session's write, and on
+    SQLite (one writer at a time) a second connection writing meanwhile would wait on the session's
+    lock until "database is locked". PostgreSQL counts at the same moment: one behaviour on both.
+    """
+    pending = session.info.get(_PENDING_CONFLICTS)
+    if pending is None:
+        event.listen(session, "after_transaction_end", _count_pending_conflicts)
+    session.info[_PENDING_CONFLICTS] = (pending or 0) + 1
+
+
+def _count_pending_conflicts(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None or not session.info.get(_PENDING_CONFLICTS):
+        return  # a savepoint ended (the transaction goes on), or nothing to count
+    n, session.info[_PENDING_CONFLICTS] = session.info[_PENDING_CONFLICTS], 0
+    try:
+        count_write_conflict(session.get_bind().engine, n)
+    except SQLAlchemyError:  # the session's own work is done: a lost count must not fail it
+        _log.exception("could not count %d artist write conflict(s)", n)
 
 
 def count_open_circuits(session: Session) -> int:

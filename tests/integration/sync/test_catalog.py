@@ -202,14 +202,20 @@ async def test_artist_writes_count_conflicts_and_never_lose_updates(
     interfering = {"left": 2}
 
     def bump_popularity(artist: Artist) -> dict[str, Any]:
-        # Another writer commits between our read and our conditional UPDATE.
+        # Another writer commits between our read and our conditional UPDATE. SQLite has one writer
+        # at a time: once our lost UPDATE has begun our write, another connection would wait for
+        # our commit, so the interfering write then goes through our own connection.
         if interfering["left"]:
             interfering["left"] -= 1
-            with engine.begin() as conn:
-                conn.execute(
-                    text("UPDATE artists SET version = version + 1, follower_count = 7 WHERE id = :id"),
-                    {"id": artist_id},
-                )
+            bump = text("UPDATE artists SET version = version + 1, follower_count = 7 WHERE id = :id")
+            if (
+                engine.dialect.name == "sqlite"
+                and session.connection().connection.driver_connection.in_transaction
+            ):
+                session.execute(bump, {"id": artist_id})
+            else:
+                with engine.begin() as conn:
+                    conn.execute(bump, {"id": artist_id})
         return {"popularity": artist.popularity + 10}
 
     updated = artist_writes.update_artist(session, artist_id, bump_popularity, now=NOW)
@@ -223,6 +229,7 @@ async def test_artist_writes_count_conflicts_and_never_lose_updates(
     with pytest.raises(artist_writes.ArtistWriteConflictError):
         artist_writes.update_artist(session, artist_id, bump_popularity, retries=2)
     session.rollback()
+    assert status.get_status(session).write_conflicts == 5  # counted, though rolled back
     assert artist_writes.update_artist(session, 999_999, {"popularity": 1}) is None
     with pytest.raises(ValueError):
         artist_writes.update_artist(session, artist_id, {"version": 1})

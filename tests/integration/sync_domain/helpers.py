@@ -67,7 +67,8 @@ _snapshot: dict[str, list[dict[str, Any]]] = {}
 
 async def demo_database(ctx: SyncContext, session: Session) -> None:
     """The demo catalog as the pipeline imports it. Filled once per session, then restored from a
-    snapshot (the direct demo loader takes ~20 s per use; a restore well under a second)."""
+    snapshot on either backend (the direct demo loader takes ~20 s per use; a restore well under a
+    second)."""
     tables = {t.name: t for t in SQLModel.metadata.sorted_tables}
     if not _snapshot:
         await fill_through_pipeline(ctx, session)
@@ -80,7 +81,8 @@ async def demo_database(ctx: SyncContext, session: Session) -> None:
         for name in _DEMO_TABLES:
             if _snapshot[name]:
                 conn.execute(tables[name].insert(), _snapshot[name])
-            if "id" in tables[name].c:
+            if "id" in tables[name].c and conn.dialect.name == "postgresql":
+                # SQLite's next rowid follows the largest id by itself; Postgres' sequence does not.
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"
