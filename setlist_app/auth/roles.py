@@ -23,11 +23,6 @@ def require_admin(viewer: Viewer | None) -> Viewer:
     return viewer
 
 
-def can_participate(viewer: Viewer) -> bool:
-    """May this viewer vote or add songs? Banned users and unidentifiable visitors may not."""
-    return viewer.role != Role.BANNED and viewer.voter_key is not None
-
-
 def bootstrap_admin(session: Session, user: User, email_verified: bool, settings: Settings) -> bool:
     """Promote a `user` whose *verified* email is on the ADMIN_EMAILS list; banned users stay banned.
 

@@ -7,7 +7,6 @@ Redis holds no fact here: counts are always re-read from the database.
 
 from __future__ import annotations
 
-from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from setlist_app.settings import Settings, get_settings
@@ -41,13 +40,4 @@ async def publish_show_changed(redis: Redis, show_id: int) -> int:
     pipe.incr(seq_key(show_id))
     pipe.publish(channel(), str(show_id))
     seq, _ = await pipe.execute()
-    return int(seq)
-
-
-def publish_show_changed_sync(redis: SyncRedis, show_id: int) -> int:
-    """`publish_show_changed` for synchronous callers (scripts, the arq worker's thread code)."""
-    pipe = redis.pipeline(transaction=True)
-    pipe.incr(seq_key(show_id))
-    pipe.publish(channel(), str(show_id))
-    seq, _ = pipe.execute()
     return int(seq)

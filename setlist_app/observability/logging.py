@@ -109,10 +109,6 @@ def context(**ids: Any) -> Iterator[None]:
         unbind(token)
 
 
-def current_context() -> dict[str, Any]:
-    return dict(_CONTEXT.get())
-
-
 # -- records and formatters -------------------------------------------------------------------------
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "ctx"}
 _base_factory = logging.getLogRecordFactory()

@@ -1,20 +1,22 @@
-"""Users: list/search, change role (never leaving no admin), ban/unban."""
+"""Users: list/search, change role (never leaving no admin), ban (which ends the user's sessions)/unban."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
-from setlist_app.auth import roles
+from setlist_app.auth import roles, sessions
 from setlist_app.auth.viewer import Viewer
 from setlist_app.models.users import Role, User
 from setlist_app.services.admin.audit import AdminError, perform
 from setlist_app.services.admin.paging import Page, page_bounds
 
 _USERS = User.__table__
+log = logging.getLogger(__name__)
 
 
 def mask_email(email: str | None) -> str:
@@ -93,12 +95,24 @@ def change_role(session: Session, actor: Viewer, user_id: int, role: str) -> str
             if admins == [user_id]:
                 raise AdminError("This is the last admin; promote someone else first")
         roles.set_role(session, actor, int(user_id), role)
+        if role == Role.BANNED.value:
+            _end_sessions(int(user_id))
         return role
 
     action = {"banned": "user.ban"}.get(role, "user.role")
     return perform(
         session, actor, action, run, target=f"user:{user_id}", arguments={"user_id": user_id, "role": role}
     )
+
+
+def _end_sessions(user_id: int) -> None:
+    """Sign a banned user out everywhere (their sessions end in Redis). If Redis is unreachable the
+    ban still stands: sessions re-read the role within `session_cache_seconds`, and a banned viewer
+    can do nothing."""
+    try:
+        sessions.destroy_user_sessions(user_id)
+    except Exception:
+        log.warning("could not end the sessions of banned user %s", user_id, exc_info=True)
 
 
 def unban(session: Session, actor: Viewer, user_id: int) -> str:
