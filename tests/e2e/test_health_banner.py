@@ -10,7 +10,6 @@ plays the worker's absence and its heartbeats itself, which a live worker would 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -27,7 +26,7 @@ from setlist_app.providers.factory import build_providers
 from setlist_app.settings import get_settings
 from setlist_app.sync import catalog, executors
 from setlist_app.sync.context import SyncContext
-from tests.e2e.conftest import screenshot, worker_heartbeat
+from tests.e2e.conftest import screenshot, wait_until, worker_heartbeat
 from tests.fixtures.simulator import SimulatorServer
 
 pytestmark = [
@@ -110,8 +109,14 @@ def test_banner_follows_sync_health_live(
     screenshot(page, "health-banner-degraded")
 
     simulator.reset()
-    time.sleep(2.5)  # the (shortened) circuit cool-down
+    wait_until(_circuit_may_retry, 10, "the end of the (shortened) circuit cool-down")
     assert _run(_sync_catalogs(redis_url, simulator.url, [artists[threshold]])) == ["succeeded"]
     worker_heartbeat()
     expect(banner).to_have_count(0, timeout=15_000)
     assert _banner_level(page) is None
+
+
+def _circuit_may_retry() -> bool:
+    with Session(get_engine()) as s:
+        circuit = s.get(ProviderCircuit, "spotify")
+        return circuit is not None and (circuit.retry_at is None or circuit.retry_at <= utcnow())

@@ -32,7 +32,7 @@ from setlist_app.live import publisher
 from setlist_app.models import Prediction, PredictionSong, Show, ShowStatus, utcnow
 from setlist_app.settings import get_settings
 from setlist_app.state.show import ShowState
-from tests.e2e.conftest import E2EApp, screenshot
+from tests.e2e.conftest import E2EApp, screenshot, wait_until
 
 # The first test may wait for another session's `.web` build (tests/e2e/conftest.py lock).
 pytestmark = [
@@ -114,13 +114,6 @@ def _first_psid(page: Page, nth: int = 0) -> int:
     return int(page.locator(".vote-button").nth(nth).get_attribute("data-song-id") or 0)
 
 
-def _wait_for(predicate: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
-
-
 def test_vote_appears_live_in_another_browser_and_viewers_are_not_leaked(
     site: E2EApp, shows: Shows, browser: Browser
 ) -> None:
@@ -139,7 +132,7 @@ def test_vote_appears_live_in_another_browser_and_viewers_are_not_leaked(
         expect(_count(a, psid)).to_have_text(str(before + 1))
         expect(_count(b, psid)).to_have_text(str(before + 1), timeout=3_000)  # no reload
         expect(b.locator(f".vote-button[data-song-id='{psid}']")).to_have_attribute("aria-pressed", "false")
-        _wait_for(lambda: _db_count(psid) == before + 1)
+        wait_until(lambda: _db_count(psid) == before + 1, 10, "the vote stored")
         screenshot(a, "show-live-voting")
         # Unvote: the second press removes it, everywhere.
         button.click()
@@ -151,7 +144,7 @@ def test_vote_appears_live_in_another_browser_and_viewers_are_not_leaked(
         expect(a.locator(".viewer-count")).to_have_text("1", timeout=5_000)
         ctx_b.close()
         a.goto(site.url + "/")
-        _wait_for(lambda: _viewer_fields(shows.open_id) == {}, timeout=5)
+        wait_until(lambda: _viewer_fields(shows.open_id) == {}, 5, "no viewers left")
     finally:
         ctx_a.close()
         ctx_b.close()
@@ -183,7 +176,9 @@ def test_anonymous_visitor_hits_the_limit_and_is_asked_to_sign_in(
         expect(page.locator(f".vote-button[data-song-id='{ids[2]}']")).to_have_attribute(
             "aria-pressed", "false"
         )
-        _wait_for(lambda: [_db_count(i) for i in ids] == [before[0] + 1, before[1] + 1, before[2]])
+        wait_until(
+            lambda: [_db_count(i) for i in ids] == [before[0] + 1, before[1] + 1, before[2]], 10, "two votes"
+        )
         # The prompt's link is loaded from the server (our /auth route), not by the client router's 404.
         with page.expect_navigation():
             prompt.get_by_role("link").click()
@@ -192,8 +187,16 @@ def test_anonymous_visitor_hits_the_limit_and_is_asked_to_sign_in(
         ctx.close()
 
 
+async def _until(predicate: Any, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"no {what} within {timeout:.0f} s"
+        await asyncio.sleep(0.05)
+
+
 async def _crafted_vote(app_url: str, slug: str, psid: int) -> list[dict[str, Any]]:
-    """Hydrate the page over the websocket like a browser, then send a vote event by hand."""
+    """Load the page over the websocket like a browser, then send a vote event by hand; returns
+    what the server sent after the vote (the page load's messages are not in it)."""
     received: list[dict[str, Any]] = []
     client = socketio.AsyncClient(reconnection=False)
     client.on("event", lambda data: received.append(data), namespace="/_event")
@@ -208,20 +211,20 @@ async def _crafted_vote(app_url: str, slug: str, psid: int) -> list[dict[str, An
         auth={"event": hydrate},
     )
     try:
-        await asyncio.sleep(1.5)  # hydrate + on_load
-        for event in [e for data in received for e in data.get("events") or []]:
-            await client.emit("event", {**event, "router_data": router}, namespace="/_event")
-        await asyncio.sleep(1.0)
+        # hydrate_and_load runs the page's on_load on the server and ends by marking it hydrated
+        hydrated = '"is_hydrated_rx_state_": true'
+        await _until(lambda: any(hydrated in json.dumps(d) for d in received), "hydrated page")
+        voted = len(received)
         vote = {
             "name": f"{ShowState.get_full_name()}.vote",
             "payload": {"prediction_song_id": psid},
             "router_data": router,
         }
         await client.emit("event", vote, namespace="/_event")
-        await asyncio.sleep(1.5)
+        await _until(lambda: any(d.get("events") for d in received[voted:]), "answer to the vote")
     finally:
         await client.disconnect()
-    return received
+    return received[voted:]
 
 
 def test_completed_show_has_no_vote_buttons_and_rejects_crafted_votes(
@@ -236,8 +239,8 @@ def test_completed_show_has_no_vote_buttons_and_rejects_crafted_votes(
         received = pool.submit(
             asyncio.run, _crafted_vote(app_url, shows.closed_slug, shows.closed_song)
         ).result()
-    deltas = json.dumps(received)
-    assert "already happened, so voting is closed" in deltas  # the server's answer to the event
+    answer = json.dumps(received)  # only what came after the vote: the page itself shows the text too
+    assert "already happened, so voting is closed" in answer
     assert _db_count(shows.closed_song) == 0
     with Session(get_engine()) as s:
         rows = s.execute(
@@ -254,21 +257,25 @@ def test_vote_reaches_a_viewer_on_the_other_backend_worker(
     contexts = [ctx_a]
     try:
         a = _open(ctx_a, url)
-        _wait_for(lambda: len(_viewer_fields(shows.open_id)) == 1)
+        wait_until(lambda: len(_viewer_fields(shows.open_id)) == 1, 10, "one viewer")
         (worker_a,) = _viewer_fields(shows.open_id)
         b = None
         for _ in range(12):  # the OS spreads connections over workers; retry until B lands elsewhere
             ctx = site.context(browser)
             contexts.append(ctx)
             candidate = _open(ctx, url)
-            _wait_for(lambda: sum(int(v.split(b":")[0]) for v in _viewer_fields(shows.open_id).values()) >= 2)
+            wait_until(
+                lambda: sum(int(v.split(b":")[0]) for v in _viewer_fields(shows.open_id).values()) >= 2,
+                10,
+                "two viewers",
+            )
             fields = _viewer_fields(shows.open_id)
             if len(fields) == 2 and all(int(v.split(b":")[0]) == 1 for v in fields.values()):
                 b = candidate
                 break
             ctx.close()
             contexts.remove(ctx)
-            _wait_for(lambda: list(_viewer_fields(shows.open_id)) == [worker_a])
+            wait_until(lambda: list(_viewer_fields(shows.open_id)) == [worker_a], 10, "B gone")
         assert b is not None, "both browsers kept landing on the same worker"
         expect(a.locator(".viewer-count")).to_have_text("2")
         expect(b.locator(".viewer-count")).to_have_text("2")
