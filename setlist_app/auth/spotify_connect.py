@@ -26,7 +26,7 @@ from sqlmodel import Session
 from setlist_app.auth.crypto import EncryptionUnavailable, TokenCipher, token_aad
 from setlist_app.auth.oidc import spotify_oauth_config
 from setlist_app.db import run_db
-from setlist_app.domain.titles import normalize_name, slugify
+from setlist_app.domain.identity import artist_key, artist_slug
 from setlist_app.models.base import utcnow
 from setlist_app.models.catalog import Artist, CatalogStatus
 from setlist_app.models.users import OAuthToken, User, UserSpotifyArtist
@@ -310,14 +310,13 @@ def _ensure_artists(session: Session, artists: list[SpotifyArtist]) -> tuple[dic
     for a in artists:
         if a.id in known:
             continue
-        base = slugify(a.name) or "artist"
-        for slug in (base, f"{base}-{a.id[:6].lower()}"):
+        for _ in range(3):  # a concurrent import may take the artist or the slug: re-check
             try:
                 with session.begin_nested():
                     artist = Artist(
-                        slug=slug[:200],
+                        slug=artist_slug(session, a.name),
                         name=a.name[:300],
-                        normalized_name=normalize_name(a.name)[:300],
+                        normalized_name=artist_key(a.name),
                         spotify_id=a.id,
                         genres=list(a.genres),
                         image_url=a.image_url if a.image_url and len(a.image_url) <= 1000 else None,

@@ -16,11 +16,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
+from setlist_app.domain import identity
 from setlist_app.domain.event_filters import classify_event, residency_event_ids
-from setlist_app.domain.titles import normalize_name, slugify
+from setlist_app.domain.titles import slugify
 from setlist_app.models.catalog import Artist, ImportStatus, Show, ShowStatus, Venue
 from setlist_app.models.voting import Prediction, PredictionStatus
 from setlist_app.providers.errors import NotFound, ProviderError
@@ -153,22 +154,6 @@ def apply_events(session: Session, events: list[TmEvent], now: datetime) -> Disc
     return report
 
 
-def _unique_slug(session: Session, table: Any, base: str) -> str:
-    """`base`, or `base-2`, `base-3`... whichever is free."""
-    base = base[:190]
-    taken = set(
-        session.execute(
-            select(table.c.slug).where(or_(table.c.slug == base, table.c.slug.like(f"{base}-%")))
-        ).scalars()
-    )
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
-
-
 def _free(session: Session, column: Any, value: str | None, artist_id: int | None = None) -> str | None:
     """`value` if no other artist holds it in this unique column, else None."""
     if not value:
@@ -180,7 +165,7 @@ def _free(session: Session, column: Any, value: str | None, artist_id: int | Non
 def _upsert_artist(session: Session, a: TmAttraction, now: datetime, report: DiscoveryReport) -> int:
     """The artist's id: matched by Ticketmaster id, then Spotify id, then name (an artist imported
     from Spotify has no Ticketmaster id yet). Missing ids are filled through `artist_writes`."""
-    name_key = normalize_name(a.name)
+    name_key = identity.artist_key(a.name)
     row = session.execute(
         select(_ARTISTS.c.id).where(_ARTISTS.c.ticketmaster_id == a.id)
     ).scalar_one_or_none()
@@ -197,9 +182,9 @@ def _upsert_artist(session: Session, a: TmAttraction, now: datetime, report: Dis
         return int(row)
     for _ in range(3):  # a concurrent market job may insert the same artist or slug: re-check
         values = {
-            "slug": _unique_slug(session, _ARTISTS, slugify(a.name)),
+            "slug": identity.artist_slug(session, a.name),
             "name": a.name[:300],
-            "normalized_name": name_key[:300],
+            "normalized_name": name_key,
             "ticketmaster_id": a.id,
             "spotify_id": _free(session, _ARTISTS.c.spotify_id, a.spotify_id),
             "mbid": _free(session, _ARTISTS.c.mbid, a.mbid),
@@ -246,7 +231,7 @@ def _upsert_venue(session: Session, v: TmVenue, now: datetime, report: Discovery
         return found
     timezone = v.timezone if _valid_zone(v.timezone) else "UTC"
     values = {
-        "slug": _unique_slug(session, _VENUES, slugify(f"{v.name} {v.city or ''}")),
+        "slug": identity.free_slug(session, _VENUES, slugify(f"{v.name} {v.city or ''}")),
         "name": (v.name or "Unknown venue")[:300],
         "city": (v.city or "")[:200],
         "state": v.state,
@@ -354,7 +339,7 @@ def _insert_show(
     assert event.local_date is not None
     artist_slug = session.execute(select(_ARTISTS.c.slug).where(_ARTISTS.c.id == artist_id)).scalar_one()
     values = {
-        "slug": _unique_slug(
+        "slug": identity.free_slug(
             session, _SHOWS, slugify(f"{artist_slug} {venue.city} {event.local_date.isoformat()}")
         ),
         "artist_id": artist_id,
