@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -54,6 +55,16 @@ def engine_for(url: str) -> Engine:
     """One engine (and pool) per URL, so a process whose settings change (the test suite switching
     between SQLite and Postgres) reuses each engine instead of leaking a pool per switch."""
     return make_engine(url)
+
+
+def insert_for(session: Session, table: Any) -> Any:
+    """An `INSERT` supporting `on_conflict_do_nothing/update` for the session's dialect."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"unsupported database {dialect!r}: use PostgreSQL or SQLite")
 
 
 @contextmanager

@@ -24,14 +24,16 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 
 from setlist_app.api.guards import admin_only, same_origin, viewer_from_request
-from setlist_app.auth import sessions, spotify_connect
+from setlist_app.auth import sessions, spotify_tokens
 from setlist_app.auth.accounts import OidcProfile, sign_in
 from setlist_app.auth.cookies import ANON_COOKIE, SESSION_COOKIE, anon_id_from_cookies
 from setlist_app.auth.crypto import EncryptionUnavailable, cipher_from_settings
 from setlist_app.auth.oidc import SignInUnavailable, build_oauth
-from setlist_app.auth.spotify_connect import ImportThrottled, ReconnectRequired
+from setlist_app.auth.spotify_tokens import ReconnectRequired
 from setlist_app.db import run_db
 from setlist_app.providers.errors import ProviderError
+from setlist_app.services import spotify_import as spotify_use_case
+from setlist_app.services.spotify_import import ImportThrottled
 from setlist_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -169,14 +171,14 @@ async def spotify_callback(request: Request) -> Response:
         log.warning("spotify connect refused: %r", exc)
         return _see_other("/account?spotify=failed")
     user_id: int = viewer.user_id
-    await run_db(spotify_connect.store_tokens, cipher, user_id, dict(token))
+    await run_db(spotify_tokens.store_tokens, cipher, user_id, dict(token))
     outcome = await _import(settings, cipher, user_id, request.app.state.transport, throttle=False)
     return _see_other(f"/account?spotify={'connected' if outcome == 'imported' else outcome}")
 
 
 async def _import(settings: Settings, cipher: Any, user_id: int, transport: Any, *, throttle: bool) -> str:
     try:
-        await spotify_connect.import_artists(
+        await spotify_use_case.import_artists(
             settings, cipher, user_id, transport=transport, throttle=throttle
         )
     except ImportThrottled:
@@ -207,7 +209,7 @@ async def spotify_disconnect(request: Request) -> Response:
     viewer = viewer_from_request(request)
     if not viewer.is_signed_in or not same_origin(request):
         return _problem(403, "Not allowed", "Sign in first.")
-    await run_db(spotify_connect.disconnect, viewer.user_id)
+    await run_db(spotify_use_case.disconnect, viewer.user_id)
     return _see_other("/account?spotify=disconnected")
 
 
@@ -218,7 +220,7 @@ async def reencrypt_tokens(request: Request) -> Response:
         cipher = cipher_from_settings(get_settings())
     except EncryptionUnavailable as exc:
         return JSONResponse({"error": str(exc)}, 409)
-    return JSONResponse({"reencrypted": await run_db(spotify_connect.reencrypt_all, cipher)})
+    return JSONResponse({"reencrypted": await run_db(spotify_tokens.reencrypt_all, cipher)})
 
 
 def build_auth_app(

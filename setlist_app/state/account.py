@@ -13,9 +13,9 @@ from sqlmodel import Session
 
 from setlist_app.auth.accounts import AccountSummary, account_summary
 from setlist_app.auth.crypto import EncryptionUnavailable, cipher_from_settings
-from setlist_app.auth.spotify_connect import SpotifyStatus, spotify_status
 from setlist_app.db import run_db
 from setlist_app.services.formatting import initials
+from setlist_app.services.spotify_import import SpotifyStatus, spotify_status
 from setlist_app.settings import get_settings
 from setlist_app.state.viewer import ViewerMixin
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlmodel import Session
 
+from setlist_app.db import insert_for
 from setlist_app.domain.catalog_filters import studio_catalog
 from setlist_app.domain.titles import normalize_title
 from setlist_app.models.catalog import Artist, ArtistSong, CatalogStatus, Song
@@ -23,7 +24,7 @@ from setlist_app.providers import breaker
 from setlist_app.providers.errors import ProviderError
 from setlist_app.providers.models import SpotifyAlbum, SpotifyTrack
 from setlist_app.sync import artist_writes, budget, jobs, kinds
-from setlist_app.sync._sql import insert_for, next_upcoming_show_at
+from setlist_app.sync._sql import next_upcoming_show_at
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.executors import executor
 from setlist_app.sync.planners import PlanContext, planner

@@ -16,9 +16,9 @@ from arq.connections import ArqRedis
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from setlist_app.db import insert_for
 from setlist_app.models.sync import CronRun, CronSetting
 from setlist_app.sync import budget, jobs, planners, status, sweeper
-from setlist_app.sync._sql import insert_for
 from setlist_app.sync.context import SyncContext
 
 _CRONS = CronSetting.__table__

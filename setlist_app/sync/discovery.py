@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, select, update
 from sqlmodel import Session
 
+from setlist_app.db import insert_for
 from setlist_app.domain import identity
 from setlist_app.domain.event_filters import classify_event, residency_event_ids
 from setlist_app.domain.titles import slugify
@@ -28,7 +29,6 @@ from setlist_app.providers.errors import NotFound, ProviderError
 from setlist_app.providers.models import TmAttraction, TmEvent, TmVenue
 from setlist_app.providers.ticketmaster import MUSIC_SEGMENT_ID, show_status_for
 from setlist_app.sync import artist_writes, jobs, kinds
-from setlist_app.sync._sql import insert_for
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import (
     ProviderBlocked,

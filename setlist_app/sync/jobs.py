@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
+from setlist_app.db import insert_for
 from setlist_app.models.base import utcnow
 from setlist_app.models.sync import JobStatus, SyncJob
-from setlist_app.sync._sql import insert_for
 
 REQUESTERS = ("planner:", "user:", "admin:")
 _ACTIVE_WHERE = text("status IN ('pending', 'running')")

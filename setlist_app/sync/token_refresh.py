@@ -1,8 +1,8 @@
 """OAuth token refresh: Spotify access tokens of recently active users, refreshed before expiry.
 
-Uses the auth package's encrypted token store and refresh grant (setlist_app.auth.spotify_connect,
-imported lazily so the worker starts even when Spotify connect is not configured). A refresh token
-Spotify no longer accepts (`invalid_grant`, e.g. 6 months after authorization) marks the user as
+Uses the encrypted token store and refresh grant of `auth.spotify_tokens`; without an encryption
+key the job fails saying so (Spotify connect is not configured). A refresh token Spotify no longer
+accepts (`invalid_grant`, e.g. 6 months after authorization) marks the user as
 "reconnect Spotify" — that is an expected outcome, not a failed job. Only users seen recently are
 refreshed: a token nobody will use is refreshed lazily when they come back.
 """
@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from setlist_app.auth import spotify_tokens
+from setlist_app.auth.crypto import EncryptionUnavailable, cipher_from_settings
 from setlist_app.models.sync import SyncJob
 from setlist_app.models.users import OAuthToken, User
 from setlist_app.sync import jobs, kinds
@@ -59,9 +61,6 @@ async def plan_token_refresh(p: PlanContext) -> int:
 @executor(KIND)
 async def refresh_token(ctx: SyncContext, job: SyncJob) -> dict[str, Any]:
     """Refresh one user's Spotify access token."""
-    from setlist_app.auth import spotify_connect
-    from setlist_app.auth.crypto import EncryptionUnavailable, cipher_from_settings
-
     user_id = int(job.payload.get("user_id", 0))
     with ctx.session() as session:
         if session.get(User, user_id) is None:
@@ -71,7 +70,7 @@ async def refresh_token(ctx: SyncContext, job: SyncJob) -> dict[str, Any]:
     except EncryptionUnavailable as exc:
         raise jobs.JobFailed(str(exc)) from exc
     try:
-        await spotify_connect.refresh(ctx.settings, cipher, user_id)
-    except spotify_connect.ReconnectRequired:
+        await spotify_tokens.refresh(ctx.settings, cipher, user_id)
+    except spotify_tokens.ReconnectRequired:
         return {"reconnect_required": True}
     return {"refreshed": True}

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from setlist_app.api.app import build_api
-from setlist_app.auth import spotify_connect
+from setlist_app.auth import spotify_tokens
 from setlist_app.auth.crypto import cipher_from_settings, new_key_spec
 from setlist_app.models.base import utcnow
 from setlist_app.models.catalog import Artist
@@ -20,6 +20,7 @@ from setlist_app.models.sync import SyncJob
 from setlist_app.models.users import OAuthToken, User, UserSpotifyArtist
 from setlist_app.models.voting import Activity, Follow
 from setlist_app.providers.factory import build_providers
+from setlist_app.services import spotify_import
 from setlist_app.settings import get_settings
 from setlist_app.sync import executors, planners, registry, token_refresh
 from setlist_app.sync.context import SyncContext
@@ -38,7 +39,7 @@ async def test_connect_imports_followed_and_top_artists(
     user = session.exec(select(User)).one()
     assert user.spotify_user_id == "sim-listener-1"
     token = session.exec(select(OAuthToken)).one()
-    stored = spotify_connect.load_tokens(session, cipher_from_settings(get_settings()), user.id)
+    stored = spotify_tokens.load_tokens(session, cipher_from_settings(get_settings()), user.id)
     assert stored is not None and stored.refresh_token
     # Encrypted at rest: the plaintext appears in neither column.
     assert stored.access_token.encode() not in token.access_token_enc
@@ -55,7 +56,7 @@ async def test_connect_imports_followed_and_top_artists(
     # The account page lists each artist once, followed first, even one both followed and top.
     both = {a for a in followed if {"followed", "top"} <= {x.source for x in links if x.artist_id == a}}
     assert both  # the simulated listener follows some of their top artists
-    shown = spotify_connect.spotify_status(session, cipher_from_settings(get_settings()), user.id).artists
+    shown = spotify_import.spotify_status(session, cipher_from_settings(get_settings()), user.id).artists
     assert len(shown) == len(followed) and len({a.slug for a in shown}) == len(shown)
     assert all(
         a.source == "followed"
@@ -86,7 +87,7 @@ async def test_import_never_bursts_the_job_queue(session: Session, auth_env: Sim
     session.add(user)
     session.commit()
     many = [SpotifyArtist(id=f"{i:022d}", name=f"Band {i}") for i in range(40)]
-    result = spotify_connect.save_import(session, get_settings(), user.id, "", many, [], utcnow())
+    result = spotify_import.save_import(session, get_settings(), user.id, "", many, [], utcnow())
     session.commit()
     jobs = session.exec(select(SyncJob).order_by(SyncJob.run_after)).all()
     assert result.new_artists == 40 and len(jobs) == get_settings().spotify_import_max_jobs
@@ -101,21 +102,21 @@ async def test_refresh_and_invalid_grant_asks_to_reconnect(
     await connect_spotify(client)
     user = session.exec(select(User)).one()
     settings, cipher = get_settings(), cipher_from_settings(get_settings())
-    old = spotify_connect.load_tokens(session, cipher, user.id)
+    old = spotify_tokens.load_tokens(session, cipher, user.id)
     session.exec(select(OAuthToken)).one().expires_at = utcnow() - timedelta(minutes=5)
     session.commit()
-    fresh = await spotify_connect.access_token(settings, cipher, user.id)
+    fresh = await spotify_tokens.access_token(settings, cipher, user.id)
     assert fresh != old.access_token
     session.expire_all()
-    kept = spotify_connect.load_tokens(session, cipher, user.id)
+    kept = spotify_tokens.load_tokens(session, cipher, user.id)
     assert kept.refresh_token == old.refresh_token  # Spotify kept the refresh token
     # Six months later: the refresh token is rejected.
     httpx.post(f"{auth_env.url}/__spotify/revoke-refresh-tokens").raise_for_status()
     httpx.post(f"{auth_env.url}/__spotify/expire-user-tokens").raise_for_status()
-    with pytest.raises(spotify_connect.ReconnectRequired):
-        await spotify_connect.refresh(settings, cipher, user.id)
+    with pytest.raises(spotify_tokens.ReconnectRequired):
+        await spotify_tokens.refresh(settings, cipher, user.id)
     session.expire_all()
-    status = spotify_connect.spotify_status(session, cipher, user.id)
+    status = spotify_import.spotify_status(session, cipher, user.id)
     assert status.connected and status.needs_reconnect and "reconnect Spotify" in status.message
     assert (
         (await client.post("/auth/spotify/import", headers=ORIGIN)).headers["location"].endswith("reconnect")
@@ -158,7 +159,7 @@ def test_key_rotation_reencrypts_on_use(session: Session, monkeypatch: pytest.Mo
     monkeypatch.setenv("TOKEN_ENCRYPTION_KEYS", new_key_spec("old"))
     get_settings.cache_clear()
     old_cipher = cipher_from_settings(get_settings())
-    spotify_connect.store_tokens(session, old_cipher, user.id, {"access_token": "A1", "refresh_token": "R1"})
+    spotify_tokens.store_tokens(session, old_cipher, user.id, {"access_token": "A1", "refresh_token": "R1"})
     session.commit()
     monkeypatch.setenv(
         "TOKEN_ENCRYPTION_KEYS", f"{new_key_spec('new')},{os.environ['TOKEN_ENCRYPTION_KEYS']}"
@@ -166,7 +167,7 @@ def test_key_rotation_reencrypts_on_use(session: Session, monkeypatch: pytest.Mo
     get_settings.cache_clear()
     cipher = cipher_from_settings(get_settings())
     assert not cipher.is_current(session.exec(select(OAuthToken)).one().access_token_enc)
-    tokens = spotify_connect.load_tokens(session, cipher, user.id)  # readable with the old key...
+    tokens = spotify_tokens.load_tokens(session, cipher, user.id)  # readable with the old key...
     assert (tokens.access_token, tokens.refresh_token) == ("A1", "R1")
     session.commit()
     session.expire_all()
@@ -174,7 +175,7 @@ def test_key_rotation_reencrypts_on_use(session: Session, monkeypatch: pytest.Mo
     assert cipher.is_current(row.access_token_enc) and cipher.is_current(
         row.refresh_token_enc
     )  # ...re-sealed
-    assert spotify_connect.load_tokens(session, cipher, user.id) == tokens
+    assert spotify_tokens.load_tokens(session, cipher, user.id) == tokens
     get_settings.cache_clear()
 
 
@@ -186,7 +187,7 @@ async def test_token_refresh_cron_refreshes_active_users_and_flags_revoked_ones(
     await connect_spotify(client)
     settings, cipher = get_settings(), cipher_from_settings(get_settings())
     user = session.exec(select(User)).one()
-    old = spotify_connect.load_tokens(session, cipher, user.id)
+    old = spotify_tokens.load_tokens(session, cipher, user.id)
     user.last_seen_at = utcnow()
     session.exec(select(OAuthToken)).one().expires_at = utcnow() + timedelta(minutes=5)  # due soon
     session.commit()
@@ -207,7 +208,7 @@ async def test_token_refresh_cron_refreshes_active_users_and_flags_revoked_ones(
         [done] = await run_cron()
         assert done.status == "succeeded" and done.result == {"refreshed": True}
         session.expire_all()
-        assert spotify_connect.load_tokens(session, cipher, user.id).access_token != old.access_token
+        assert spotify_tokens.load_tokens(session, cipher, user.id).access_token != old.access_token
         assert await run_cron() == []  # fresh now: nothing planned
 
         httpx.post(f"{auth_env.url}/__spotify/revoke-refresh-tokens").raise_for_status()
@@ -216,6 +217,6 @@ async def test_token_refresh_cron_refreshes_active_users_and_flags_revoked_ones(
         [revoked] = await run_cron()
         assert revoked.status == "succeeded" and revoked.result == {"reconnect_required": True}
         session.expire_all()
-        assert spotify_connect.spotify_status(session, cipher, user.id).needs_reconnect
+        assert spotify_import.spotify_status(session, cipher, user.id).needs_reconnect
     finally:
         await providers.aclose()

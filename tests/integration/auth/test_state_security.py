@@ -17,7 +17,7 @@ import setlist_app.setlist_app  # noqa: F401  (registers every page and state)
 from setlist_app.auth import sessions
 from setlist_app.auth.cookies import ANON_COOKIE, SESSION_COOKIE, sign
 from setlist_app.auth.crypto import cipher_from_settings
-from setlist_app.auth.spotify_connect import load_tokens
+from setlist_app.auth.spotify_tokens import load_tokens
 from setlist_app.models.users import User
 from setlist_app.settings import get_settings
 from setlist_app.state.account import AccountState, SessionState

@@ -1,11 +1,11 @@
-"""Spotify connect: encrypted token storage, refresh, and importing a user's artists as follows.
+"""Spotify connect as a use case: import a user's followed and top artists as follows, show the
+connection on the account page, disconnect.
 
-Not a sign-in method (Spotify caps development apps at 5 users). The flow itself (authorization
-code + PKCE) runs in `setlist_app.api.auth_routes` through authlib; this module keeps the tokens
-(AES-256-GCM, bound to their row and column), refreshes them (`invalid_grant` after the 6-month
-expiry → "reconnect Spotify"), and imports followed and top artists: artists are created or
-matched by Spotify id, become the user's follows, and catalog syncs for new artists are requested
-through the sync gateway — a few at a time, spaced out, deduplicated — the planner does the rest.
+Not a sign-in method (Spotify caps development apps at 5 users). The authorization-code + PKCE
+flow runs in `api.auth_routes`; tokens live in `auth.spotify_tokens`; the calls go through
+`providers.spotify_user`. An import creates or matches artists by Spotify id (new ones named by
+`domain.identity`), makes them the user's follows, and requests catalog syncs for new artists
+through the sync gateway — a few at a time, spaced out, deduplicated; the planner does the rest.
 """
 
 from __future__ import annotations
@@ -13,41 +13,29 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
 
 import httpx
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from redis.asyncio import Redis
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from setlist_app.auth.crypto import EncryptionUnavailable, TokenCipher, token_aad
+from setlist_app.auth import spotify_tokens
+from setlist_app.auth.crypto import EncryptionUnavailable, TokenCipher
 from setlist_app.auth.oidc import spotify_oauth_config
-from setlist_app.db import run_db
+from setlist_app.auth.spotify_tokens import PROVIDER, RECONNECT
+from setlist_app.db import insert_for, run_db
 from setlist_app.domain.identity import artist_key, artist_slug
 from setlist_app.models.base import utcnow
 from setlist_app.models.catalog import Artist, CatalogStatus
 from setlist_app.models.users import OAuthToken, User, UserSpotifyArtist
 from setlist_app.models.voting import Activity, Follow
 from setlist_app.providers.factory import RATE_LIMIT_PREFIX, app_redis, rate_policies
-from setlist_app.providers.http import ProviderHttp
 from setlist_app.providers.models import SpotifyArtist
 from setlist_app.providers.ratelimit import RateLimiter
-from setlist_app.providers.spotify import classify, parse_artist
+from setlist_app.providers.spotify_user import SpotifyUserClient
 from setlist_app.settings import Settings
 from setlist_app.sync import catalog, jobs
-from setlist_app.sync._sql import insert_for
-
-PROVIDER = "spotify"
-RECONNECT = "Your Spotify connection expired — reconnect Spotify to import again."
-PAGE = 50
-T = TypeVar("T")
-
-
-class ReconnectRequired(Exception):
-    """The refresh token is gone or rejected (`invalid_grant`): the user must connect again."""
 
 
 class ImportThrottled(Exception):
@@ -80,164 +68,6 @@ class ImportResult:
     jobs_requested: int
 
 
-# -- tokens ------------------------------------------------------------------------------------
-
-
-def _aad(user_id: int, column: str) -> bytes:
-    return token_aad(user_id, PROVIDER, column)
-
-
-def _expires_at(token: dict[str, Any]) -> datetime | None:
-    if token.get("expires_at"):
-        return datetime.fromtimestamp(float(token["expires_at"]), tz=utcnow().tzinfo)
-    if token.get("expires_in"):
-        return utcnow() + timedelta(seconds=int(token["expires_in"]))
-    return None
-
-
-def store_tokens(session: Session, cipher: TokenCipher, user_id: int, token: dict[str, Any]) -> None:
-    """Insert or replace the user's Spotify tokens, encrypted. A refresh answer without a new
-    refresh token keeps the old one. The caller commits."""
-    row = session.execute(
-        select(OAuthToken).where(OAuthToken.user_id == user_id, OAuthToken.provider == PROVIDER)
-    ).scalar_one_or_none()
-    access = cipher.encrypt(str(token["access_token"]), _aad(user_id, "access_token"))
-    refresh = token.get("refresh_token")
-    refresh_enc = cipher.encrypt(str(refresh), _aad(user_id, "refresh_token")) if refresh else None
-    now = utcnow()
-    if row is None:
-        row = OAuthToken(user_id=user_id, provider=PROVIDER, access_token_enc=access, authorized_at=now)
-        row.refresh_token_enc = refresh_enc
-    else:
-        row.access_token_enc = access
-        if refresh_enc is not None:
-            row.refresh_token_enc = refresh_enc
-    row.scope = str(token.get("scope", row.scope or ""))[:500]
-    row.expires_at = _expires_at(token)
-    row.updated_at = now
-    session.add(row)
-
-
-@dataclass(frozen=True)
-class StoredTokens:
-    access_token: str
-    refresh_token: str | None
-    expires_at: datetime | None
-
-
-def load_tokens(session: Session, cipher: TokenCipher, user_id: int) -> StoredTokens | None:
-    """Decrypt the user's tokens; ciphertexts under an old key are re-encrypted with the current one."""
-    row = session.execute(
-        select(OAuthToken).where(OAuthToken.user_id == user_id, OAuthToken.provider == PROVIDER)
-    ).scalar_one_or_none()
-    if row is None:
-        return None
-    access = cipher.decrypt(row.access_token_enc, _aad(user_id, "access_token"))
-    refresh = (
-        cipher.decrypt(row.refresh_token_enc, _aad(user_id, "refresh_token"))
-        if row.refresh_token_enc
-        else None
-    )
-    if not cipher.is_current(row.access_token_enc) or (
-        row.refresh_token_enc is not None and not cipher.is_current(row.refresh_token_enc)
-    ):
-        reencrypt_row(session, cipher, row)
-    return StoredTokens(access, refresh, row.expires_at)
-
-
-def reencrypt_row(session: Session, cipher: TokenCipher, row: OAuthToken) -> bool:
-    """Seal a row's tokens with the current key (key rotation). Returns whether it changed."""
-    user_id = row.user_id
-    new_access = cipher.reencrypt(row.access_token_enc, _aad(user_id, "access_token"))
-    new_refresh = (
-        cipher.reencrypt(row.refresh_token_enc, _aad(user_id, "refresh_token"))
-        if row.refresh_token_enc
-        else None
-    )
-    if new_access == row.access_token_enc and new_refresh == row.refresh_token_enc:
-        return False
-    session.execute(
-        update(OAuthToken)
-        .where(OAuthToken.id == row.id)
-        .values(access_token_enc=new_access, refresh_token_enc=new_refresh)
-    )
-    return True
-
-
-def reencrypt_all(session: Session, cipher: TokenCipher, batch: int = 500) -> int:
-    """Re-encrypt every token row under an old key (the rotation job). Caller commits."""
-    changed = 0
-    for row in session.execute(select(OAuthToken).order_by(OAuthToken.id).limit(batch)).scalars():
-        changed += reencrypt_row(session, cipher, row)
-    return changed
-
-
-def mark_reconnect(session: Session, user_id: int) -> None:
-    """The refresh token was rejected: forget it and expire the access token (keeps the row, so the
-    account page can say "reconnect")."""
-    session.execute(
-        update(OAuthToken)
-        .where(OAuthToken.user_id == user_id, OAuthToken.provider == PROVIDER)
-        .values(refresh_token_enc=None, expires_at=utcnow() - timedelta(seconds=1))
-    )
-
-
-def disconnect(session: Session, user_id: int) -> None:
-    """Delete the tokens and the import record; follows stay (they are the user's now). Caller commits."""
-    session.execute(delete(OAuthToken).where(OAuthToken.user_id == user_id, OAuthToken.provider == PROVIDER))
-    session.execute(delete(UserSpotifyArtist).where(UserSpotifyArtist.user_id == user_id))
-    session.execute(update(User).where(User.id == user_id).values(spotify_user_id=None))
-
-
-async def refresh(
-    settings: Settings,
-    cipher: TokenCipher,
-    user_id: int,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> str:
-    """A fresh access token through the refresh grant; `ReconnectRequired` on `invalid_grant`."""
-    stored = await run_db(load_tokens, cipher, user_id)
-    if stored is None or not stored.refresh_token:
-        raise ReconnectRequired(RECONNECT)
-    conf = spotify_oauth_config(settings)
-    async with AsyncOAuth2Client(
-        conf.client_id,
-        conf.client_secret,
-        token_endpoint_auth_method="client_secret_basic",
-        transport=transport,
-        timeout=settings.http_timeout_seconds,
-    ) as client:
-        try:
-            token = await client.refresh_token(conf.token_url, refresh_token=stored.refresh_token)
-        except OAuthError as exc:
-            if exc.error == "invalid_grant":
-                await run_db(mark_reconnect, user_id)
-                raise ReconnectRequired(RECONNECT) from exc
-            raise
-    await run_db(store_tokens, cipher, user_id, dict(token))
-    return str(token["access_token"])
-
-
-async def access_token(
-    settings: Settings,
-    cipher: TokenCipher,
-    user_id: int,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> str:
-    """The user's access token, refreshed when it expires within a minute."""
-    stored = await run_db(load_tokens, cipher, user_id)
-    if stored is None:
-        raise ReconnectRequired(RECONNECT)
-    if stored.expires_at is None or stored.expires_at > utcnow() + timedelta(seconds=60):
-        return stored.access_token
-    return await refresh(settings, cipher, user_id, transport=transport)
-
-
-# -- import --------------------------------------------------------------------------------------
-
-
 async def fetch_user_artists(
     settings: Settings,
     cipher: TokenCipher,
@@ -247,45 +77,31 @@ async def fetch_user_artists(
     redis: Redis | None = None,
 ) -> tuple[str, list[SpotifyArtist], list[SpotifyArtist]]:
     """(Spotify user id, followed artists, top artists) through the shared Spotify rate limit."""
-    token = {"value": await access_token(settings, cipher, user_id, transport=transport)}
+    token = await spotify_tokens.access_token(settings, cipher, user_id, transport=transport)
 
-    async def auth() -> dict[str, str]:
-        return {"Authorization": f"Bearer {token['value']}"}
-
-    async def on_unauthorized() -> None:
-        token["value"] = await refresh(settings, cipher, user_id, transport=transport)
+    async def refresh() -> str:
+        return await spotify_tokens.refresh(settings, cipher, user_id, transport=transport)
 
     owned = redis is None
     redis = redis or app_redis(settings)
-    http = ProviderHttp(
-        PROVIDER,
+    client = SpotifyUserClient(
         spotify_oauth_config(settings).api_url,
+        token,
+        refresh,
         limiter=RateLimiter(redis, rate_policies(settings), prefix=RATE_LIMIT_PREFIX),
         transport=transport,
         timeout=settings.http_timeout_seconds,
-        classify=classify,
-        auth=auth,
-        on_unauthorized=on_unauthorized,
     )
     cap = settings.spotify_import_max_artists
     try:
-        me = await http.get_json("v1/me")
-        followed: list[SpotifyArtist] = []
-        params: dict[str, Any] = {"type": "artist", "limit": PAGE}
-        while len(followed) < cap:
-            body = (await http.get_json("v1/me/following", params)).get("artists") or {}
-            followed += [parse_artist(item) for item in body.get("items") or []]
-            after = (body.get("cursors") or {}).get("after")
-            if not after or not body.get("next"):
-                break
-            params["after"] = after
-        top_body = await http.get_json("v1/me/top/artists", {"limit": PAGE, "time_range": "medium_term"})
-        top = [parse_artist(item) for item in top_body.get("items") or []]
+        me = await client.user_id()
+        followed = await client.followed_artists(cap)
+        top = await client.top_artists(cap)
     finally:
-        await http.aclose()
+        await client.aclose()
         if owned:
             await redis.aclose()
-    return str(me.get("id") or ""), followed[:cap], top[:cap]
+    return me, followed, top
 
 
 async def claim_import_slot(settings: Settings, redis: Redis, user_id: int) -> None:
@@ -431,6 +247,13 @@ async def import_artists(
     finally:
         await redis.aclose()
     return await run_db(save_import, settings, user_id, spotify_id, followed, top)
+
+
+def disconnect(session: Session, user_id: int) -> None:
+    """Delete the tokens and the import record; follows stay (they are the user's now). Caller commits."""
+    session.execute(delete(OAuthToken).where(OAuthToken.user_id == user_id, OAuthToken.provider == PROVIDER))
+    session.execute(delete(UserSpotifyArtist).where(UserSpotifyArtist.user_id == user_id))
+    session.execute(update(User).where(User.id == user_id).values(spotify_user_id=None))
 
 
 # -- what the account page shows ---------------------------------------------------------------
