@@ -194,5 +194,8 @@ def reset_tables(eng: Engine) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: Playwright's sync API keeps an event loop running in the main thread,
-    after which pytest-asyncio tests could not start their own."""
+    after which pytest-asyncio tests could not start their own. They are all `slow`."""
     items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
+    for item in items:
+        if "/tests/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.slow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
@@ -26,6 +27,7 @@ def _snapshot(engine: Engine) -> dict[str, list[str]]:
         }
 
 
+@pytest.mark.slow  # seeds the whole demo catalog twice
 def test_seed_meets_the_data_bar_and_is_idempotent(engine: Engine) -> None:
     with Session(engine) as session:
         first = seed_demo_catalog(session)

@@ -36,6 +36,7 @@ from tests.integration.sync_domain.conftest import _domain_settings, sim_ctx
 from tests.integration.sync_domain.helpers import fill_through_pipeline
 
 __all__ = ["_domain_settings", "sim_ctx"]
+pytestmark = pytest.mark.slow  # the whole first run through the pipeline, at two dates on both backends
 STEP = timedelta(seconds=15)
 
 

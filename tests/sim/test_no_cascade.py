@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -31,6 +32,7 @@ from tests.integration.sync.helpers import (
     make_ctx,
 )
 
+pytestmark = pytest.mark.slow  # three simulated days of every planner
 ARTISTS = 200
 DAYS = 3
 STEP = timedelta(minutes=15)  # the arq cron ticks every 15 s in production; crons are due on this grid

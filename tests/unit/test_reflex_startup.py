@@ -54,6 +54,7 @@ def test_reflex_takes_the_npm_registry_without_timing_mirrors(monkeypatch: pytes
     assert registry.get_npm_registry.__wrapped__() == "https://registry.npmjs.org"  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow  # imports Reflex and the app in a fresh interpreter
 def test_the_app_imports_print_no_warning_after_rxconfig() -> None:
     """Reflex loads rxconfig.py before the app; the app's imports then print nothing to app.log."""
     code = "import rxconfig, setlist_app.auth.oidc, setlist_app.providers.spotify"

@@ -3,6 +3,7 @@ backends, and on Postgres the plans use the trigram and leaderboard indexes."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
@@ -72,6 +73,7 @@ def _plan(session: Session, stmt: object) -> str:
     return "\n".join(r[0] for r in rows)
 
 
+@pytest.mark.slow  # bulk-loads thousands of rows
 def test_search_and_leaderboard_at_scale(session: Session, db_backend: str) -> None:
     _bulk(session, 50_000)
     top = [h.title for h in search.search(session, "radio").artists][:3]

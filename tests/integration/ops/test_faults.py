@@ -60,6 +60,7 @@ from tests.integration.ops.wsclient import ShowClient, VoteFailed
 from tests.unit.voting.factory import make_show
 
 pytestmark = [
+    pytest.mark.slow,  # a stack of app and worker processes, restarts and minutes of outage
     pytest.mark.timeout(300),
     pytest.mark.postgres_only("the app and worker processes started here use the session's Postgres"),
 ]

@@ -24,6 +24,7 @@ from tests.integration.ops.ops_worker import PROBE_KEY
 from tests.integration.ops.wsclient import ShowClient
 
 pytestmark = [
+    pytest.mark.slow,  # two apps and two workers as processes
     pytest.mark.timeout(240),
     pytest.mark.postgres_only("several app and worker processes on one database: the production topology"),
 ]

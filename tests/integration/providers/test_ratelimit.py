@@ -29,6 +29,7 @@ def _max_in_window(stamps: list[float], window: float) -> int:
     return best
 
 
+@pytest.mark.slow  # three processes calling for 3 s
 def test_three_processes_share_the_limit(redis_url: str) -> None:
     seconds, prefix = 3.0, f"test:rl:{secrets.token_hex(4)}"
     procs = [

@@ -250,6 +250,7 @@ class _Providers:
         self.setlistfm = _CountingSetlistFm(clock)
 
 
+@pytest.mark.slow  # a simulated day of crons
 async def test_setlistfm_quota_respected_over_a_simulated_day(
     clock: FakeClock,
     engine: Engine,
