@@ -1,4 +1,5 @@
-"""Database engine and session factories (framework-free; used by app, worker, tests, scripts)."""
+"""Connections: the database engine and sessions, and the app's Redis DB (framework-free; used by
+app, worker, tests, scripts)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from redis.asyncio import Redis
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from setlist_app.settings import get_settings
+from setlist_app.settings import Settings, get_settings
 
 T = TypeVar("T")
 
@@ -65,6 +67,12 @@ def insert_for(session: Session, table: Any) -> Any:
     if dialect == "sqlite":
         return sqlite.insert(table)
     raise ValueError(f"unsupported database {dialect!r}: use PostgreSQL or SQLite")
+
+
+def app_redis(settings: Settings | None = None) -> Redis:
+    """An async Redis client on the app's own DB number (counters, pub/sub, rate limits)."""
+    settings = settings or get_settings()
+    return Redis.from_url(settings.redis_db_url(settings.redis_db_app))
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from reflex.event import EventHandler
 
 from setlist_app.api.app import build_api
 from setlist_app.live import engineio_writer
-from setlist_app.live.pusher import live_pusher
+from setlist_app.live.pusher import hub as live_hub
 from setlist_app.observability.logging import configure_logging
 from setlist_app.observability.middleware import EventMetricsMiddleware
 from setlist_app.pages import account, catalog, show
@@ -29,11 +29,18 @@ from setlist_app.state.admin.overview import AdminOverviewState
 from setlist_app.state.admin.providers import AdminProvidersState
 from setlist_app.state.admin.users import AdminUsersState
 from setlist_app.state.catalog import ArtistsListState, ArtistState, HomeState, ShowsListState
+from setlist_app.state.health import HealthLive
 from setlist_app.state.profile import ProfileState
 from setlist_app.state.search import SearchState
-from setlist_app.state.show import ShowState
+from setlist_app.state.show import ShowLive, ShowState
 from setlist_app.state.venue import VenueState
 from setlist_app.state.vote_lane import lane as vote_lane
+
+
+async def live_pusher(app: rx.App) -> None:
+    """Lifespan task: this backend worker's live hub, pushing to the substates the pages show."""
+    await live_hub.run(app, ShowLive.get_full_name(), HealthLive.get_full_name())
+
 
 engineio_writer.install()  # before any socket opens: cheaper pushes to many viewers
 configure_logging()  # JSON in prod, redacted everywhere (setlist_app/observability/logging.py)

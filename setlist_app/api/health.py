@@ -14,8 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from setlist_app.db import get_engine
-from setlist_app.live.publisher import app_redis
+from setlist_app.db import app_redis, get_engine
 from setlist_app.migrations import is_at_head
 from setlist_app.models import SyncStatus
 from setlist_app.models.base import utcnow

@@ -16,10 +16,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from setlist_app.db import get_engine
-from setlist_app.live.publisher import app_redis
+from setlist_app.api.metrics_gauges import state_registry
+from setlist_app.db import app_redis, get_engine
 from setlist_app.observability.metrics import render
-from setlist_app.observability.state import state_registry
 from setlist_app.settings import get_settings
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}

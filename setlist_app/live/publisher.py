@@ -29,11 +29,6 @@ def viewers_key(show_id: int) -> str:
     return f"{KEY_PREFIX}:viewers:{show_id}"
 
 
-def app_redis(settings: Settings | None = None) -> Redis:
-    settings = settings or get_settings()
-    return Redis.from_url(settings.redis_db_url(settings.redis_db_app))
-
-
 async def publish_show_changed(redis: Redis, show_id: int) -> int:
     """Announce a committed change of `show_id`; returns its new sequence number."""
     pipe = redis.pipeline(transaction=True)

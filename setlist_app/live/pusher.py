@@ -28,7 +28,7 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 from sqlmodel import Session
 
-from setlist_app.db import ThreadPool, get_engine
+from setlist_app.db import ThreadPool, app_redis, get_engine
 from setlist_app.live import health, publisher
 from setlist_app.live.snapshot import ShowCounts, ranks, read_counts
 from setlist_app.observability import metrics
@@ -196,7 +196,7 @@ class LiveHub:
         # Per process, at start: the app is imported before granian forks its workers.
         self.instance = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._ns, self._state_name = app.event_namespace, state_name
-        self._redis = publisher.app_redis()
+        self._redis = app_redis()
         tasks = [asyncio.create_task(self._subscribe()), asyncio.create_task(self._resync())]
         if health_state_name:
             tasks.append(asyncio.create_task(health.watch.run(self._health_emitter(health_state_name))))
@@ -350,11 +350,3 @@ class LiveHub:
 
 
 hub = LiveHub()
-
-
-async def live_pusher(app: Any) -> None:
-    """Lifespan task registered in `setlist_app.py`: one hub per backend worker process."""
-    from setlist_app.state.health import HealthLive  # the UI substates the deltas address
-    from setlist_app.state.show import ShowLive
-
-    await hub.run(app, ShowLive.get_full_name(), HealthLive.get_full_name())

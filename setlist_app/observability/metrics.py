@@ -11,7 +11,7 @@ Two kinds of numbers, two mechanisms:
   host's services start (the launcher does; see README "Production").
 * **State read at scrape time** (queue depth, breaker states, budget use) comes from the database
   and Redis — the cluster-wide truth — so it needs no cross-process bookkeeping at all
-  (`setlist_app.observability.state`).
+  (`setlist_app.api.metrics_gauges`).
 
 Without `PROMETHEUS_MULTIPROC_DIR` metrics live in this process's default registry (tests, dev).
 This module never imports reflex; domain code calls the small helpers below (one line per hook).

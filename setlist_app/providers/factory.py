@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import httpx
 from redis.asyncio import Redis
 
+from setlist_app.db import app_redis
 from setlist_app.providers.musicbrainz import MusicBrainzClient
 from setlist_app.providers.ratelimit import RateLimiter, RatePolicy
 from setlist_app.providers.setlistfm import SetlistFmClient
@@ -43,11 +44,6 @@ def rate_policies(settings: Settings) -> dict[str, RatePolicy]:
 def _credential(settings: Settings, name: str) -> str:
     value: str = getattr(settings, name)
     return value or (SIMULATOR_CREDENTIALS[name] if settings.uses_simulator else "")
-
-
-def app_redis(settings: Settings) -> Redis:
-    """An async Redis client on the app's own DB number (rate limits, counters)."""
-    return Redis.from_url(settings.redis_db_url(settings.redis_db_app))
 
 
 @dataclass

@@ -29,7 +29,7 @@ from reflex.state import StateUpdate
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer, viewer_from_cookie_header
-from setlist_app.db import ThreadPool
+from setlist_app.db import ThreadPool, app_redis
 from setlist_app.db import run_db as _run_db
 from setlist_app.live import publisher
 from setlist_app.live.pusher import FIELD_MARKER, hub
@@ -59,7 +59,7 @@ async def run_db(fn: Callable[..., T], *args: Any) -> T:
 def _redis() -> Any:
     """One app-Redis client per backend process (created lazily on its event loop)."""
     if "redis" not in _shared:
-        _shared["redis"] = publisher.app_redis()
+        _shared["redis"] = app_redis()
         _shared["limiter"] = VoteRateLimiter(_shared["redis"], get_settings())
     return _shared["redis"]
 

@@ -8,8 +8,8 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
-from setlist_app.db import run_db
-from setlist_app.live.publisher import app_redis, publish_show_changed
+from setlist_app.db import app_redis, run_db
+from setlist_app.live.publisher import publish_show_changed
 from setlist_app.models.base import utcnow
 from setlist_app.services.admin import moderation, views
 from setlist_app.state.admin.common import act, as_int, feedback

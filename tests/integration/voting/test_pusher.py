@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
+from setlist_app.db import app_redis
 from setlist_app.live import publisher
 from setlist_app.live.pusher import FIELD_MARKER, LiveHub
 from setlist_app.services import voting
@@ -123,7 +124,7 @@ async def eventually(check: Callable[[], Any], what: str) -> None:
 
 async def subscribed(hubs: int) -> None:
     """Wait until `hubs` hubs listen on the shows channel: a publish before that is lost."""
-    redis = publisher.app_redis()
+    redis = app_redis()
     try:
         async with asyncio.timeout(PATIENCE):
             while (await redis.pubsub_numsub(publisher.channel()))[0][1] < hubs:
@@ -171,7 +172,7 @@ async def _coalesced(engine: Engine, session: Session) -> None:
         await live.join("sid-2", f.show_id)
         await eventually(lambda: ns.pushed(room, "viewers") == 2, "both viewers pushed")
         assert len(live.snapshot(f.show_id).songs) == 5  # joiners get songs through their own delta
-        redis = publisher.app_redis()
+        redis = app_redis()
         pushes_before = len(ns.emits)
         started = asyncio.get_running_loop().time()
         seq = 0
@@ -208,7 +209,7 @@ async def _leaving(session: Session) -> None:
         ns.disconnect("sid-2")  # silently, like socket.io: the pusher notices within a second
         assert ns._rooms == {}
         await eventually(lambda: live.local_viewers() == {} and live.snapshots == {}, "the hub forgetting")
-        redis = publisher.app_redis()
+        redis = app_redis()
         for show in (f.show_id, g.show_id):
             assert await redis.hgetall(publisher.viewers_key(show)) == {}
         await redis.aclose()
@@ -235,7 +236,7 @@ async def _two_workers(engine: Engine, session: Session) -> None:
             )
             # A vote committed and published anywhere reaches both workers' viewers.
             await asyncio.to_thread(_vote, engine, Viewer(anon_id="z"), f.prediction_song_ids[0], True)
-            redis = publisher.app_redis()
+            redis = app_redis()
             await publisher.publish_show_changed(redis, f.show_id)
             await redis.aclose()
             voted = str(f.prediction_song_ids[0])
