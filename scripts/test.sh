@@ -36,6 +36,8 @@ PY
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "==> import-linter (layer contracts: .importlinter, docs/architecture.md)"
+.venv/bin/lint-imports --no-cache --no-logo
 if [ "$#" -gt 0 ]; then  # a chosen subset (e.g. `make test ARGS=tests/unit`): just that
   exec .venv/bin/pytest "$@"
 fi
