@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from setlist_app.api.app import build_api
 from setlist_app.models import Role, User
-from tests.unit.voting.factory import make_show
+from tests.fixtures.voting import make_show
 
 SHELL = "<!doctype html><html><body><div id='root'>the app shell</div></body></html>"
 ETAG = '"shell"'

@@ -44,6 +44,7 @@ from setlist_app.settings import get_settings
 from setlist_app.sync import catalog, crons, jobs, status
 from simulator.catalog import Catalog
 from tests.fixtures.simulator import SimulatorServer
+from tests.fixtures.voting import make_show
 from tests.integration.ops.cluster import (
     BIN,
     LOGS,
@@ -57,7 +58,6 @@ from tests.integration.ops.cluster import (
     worker_process,
 )
 from tests.integration.ops.wsclient import ShowClient, VoteFailed
-from tests.unit.voting.factory import make_show
 
 pytestmark = [
     pytest.mark.slow,  # a stack of app and worker processes, restarts and minutes of outage

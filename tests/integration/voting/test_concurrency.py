@@ -14,8 +14,7 @@ from sqlmodel import Session
 from setlist_app.auth.viewer import Viewer
 from setlist_app.services import voting
 from setlist_app.services.voting import VoteRejected
-from tests.fixtures.voting import signed_in_fans
-from tests.unit.voting.factory import make_show
+from tests.fixtures.voting import make_show, signed_in_fans
 
 
 def _in_tx(engine: Engine, fn: Callable[[Session], Any]) -> Any:

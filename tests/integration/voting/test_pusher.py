@@ -24,8 +24,7 @@ from setlist_app.live import publisher
 from setlist_app.live.pusher import FIELD_MARKER, LiveHub
 from setlist_app.services import voting
 from setlist_app.settings import get_settings
-from tests.fixtures.voting import signed_in_fans
-from tests.unit.voting.factory import make_show
+from tests.fixtures.voting import make_show, signed_in_fans
 
 STATE = "reflex___state____state.show_live"
 

@@ -14,8 +14,7 @@ from setlist_app.domain.trending import RECENT, WINDOW, update_artist_trending, 
 from setlist_app.models import Artist, Follow, Prediction, PredictionSong, Show, Vote
 from setlist_app.services import follows, voting
 from tests.fixtures.clock import NOW, FakeClock
-from tests.fixtures.voting import signed_in_fans
-from tests.unit.voting.factory import make_show
+from tests.fixtures.voting import make_show, signed_in_fans
 
 
 def test_raw_sql_timestamps_compare_like_typed_ones(session: Session, clock: FakeClock) -> None:

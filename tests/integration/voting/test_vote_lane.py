@@ -22,7 +22,7 @@ from setlist_app.models import ShowStatus
 from setlist_app.observability import metrics
 from setlist_app.state import vote_lane
 from setlist_app.state.vote_lane import NOT_CONFIRMED, VoteLane, VoterPage
-from tests.unit.voting.factory import make_show
+from tests.fixtures.voting import make_show
 
 STATE = "reflex___state____state.show_state"
 HANDLER = f"{STATE}.vote"

@@ -11,8 +11,7 @@ from setlist_app.auth.viewer import Viewer
 from setlist_app.models import ShowStatus
 from setlist_app.services import voting
 from setlist_app.services.voting import VoteRejected, VoteRequest, VoteResult
-from tests.fixtures.voting import ANON, ANON2, signed_in_fan, vote_counts
-from tests.unit.voting.factory import make_show
+from tests.fixtures.voting import ANON, ANON2, make_show, signed_in_fan, vote_counts
 
 
 def _codes(outcomes: list[voting.VoteOutcome]) -> list[str]:

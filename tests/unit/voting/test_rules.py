@@ -11,8 +11,7 @@ from sqlmodel import Session
 from setlist_app.auth.viewer import Viewer
 from setlist_app.services import voting
 from setlist_app.services.voting import VoteRejected
-from tests.fixtures.voting import ANON, ANON2, signed_in_fan, vote_counts
-from tests.unit.voting.factory import make_show
+from tests.fixtures.voting import ANON, ANON2, make_show, signed_in_fan, vote_counts
 
 USER = Viewer(user_id=None, anon_id=None)
 
