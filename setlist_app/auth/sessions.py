@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from setlist_app.auth.cookies import SESSION_COOKIE, sign, unsign
-from setlist_app.auth.viewer import Viewer
 from setlist_app.db import get_engine
 from setlist_app.models.users import User
 from setlist_app.settings import get_settings
@@ -103,8 +102,8 @@ def _lookup(session_id: str) -> tuple[int, str, str] | None:
     return (row.id, row.role, row.name) if row is not None else None
 
 
-def user_viewer_from_cookies(cookies: dict[str, str], anon_id: str | None) -> Viewer | None:
-    """The signed-in viewer named by the session cookie, or None (then the visitor is anonymous)."""
+def user_from_cookies(cookies: dict[str, str]) -> tuple[int, str, str] | None:
+    """(user id, role, name) of the session the cookie names, or None (then the visitor is anonymous)."""
     session_id = session_id_from_cookies(cookies)
     if session_id is None:
         return None
@@ -119,7 +118,4 @@ def user_viewer_from_cookies(cookies: dict[str, str], anon_id: str | None) -> Vi
             if len(_cache) >= _CACHE_MAX:
                 _cache.clear()
             _cache[session_id] = (now + get_settings().session_cache_seconds, found)
-    if found is None:
-        return None
-    user_id, role, name = found
-    return Viewer(user_id=user_id, anon_id=anon_id, role=role, name=name)
+    return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from setlist_app.auth.cookies import anon_id_from_cookies, parse_cookie_header
+from setlist_app.auth.sessions import user_from_cookies
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,13 @@ def viewer_from_cookie_header(header: str | None) -> Viewer:
     """Resolve the viewer from a Cookie header (the websocket handshake's, in Reflex states).
 
     The anonymous id is honoured only when its signature verifies; a forged or missing cookie gives
-    a viewer without a voter key, who cannot vote. Signed-in sessions are resolved by
-    `setlist_app.auth.sessions` (sign-in issue) when present.
+    a viewer without a voter key, who cannot vote. A session cookie is resolved by
+    `setlist_app.auth.sessions` (role and name from the users table).
     """
     cookies = parse_cookie_header(header)
     anon_id = anon_id_from_cookies(cookies)
-    try:
-        from setlist_app.auth.sessions import user_viewer_from_cookies
-    except ImportError:
+    user = user_from_cookies(cookies)
+    if user is None:
         return Viewer(anon_id=anon_id)
-    return user_viewer_from_cookies(cookies, anon_id) or Viewer(anon_id=anon_id)
+    user_id, role, name = user
+    return Viewer(user_id=user_id, anon_id=anon_id, role=role, name=name)

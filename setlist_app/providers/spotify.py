@@ -12,7 +12,7 @@ from authlib.oauth2.auth import ClientAuth
 from authlib.oauth2.rfc6749 import OAuth2Token
 from authlib.oauth2.rfc6749.parameters import prepare_token_request
 
-from setlist_app.providers.errors import BadResponse, ProviderError, QuotaExceeded
+from setlist_app.providers.errors import BadResponse, ProviderError, QuotaExceeded, Unavailable
 from setlist_app.providers.http import ProviderHttp, decode_json, default_error
 from setlist_app.providers.models import SpotifyAlbum, SpotifyArtist, SpotifyTrack
 from setlist_app.providers.parsing import Wire, parse
@@ -187,8 +187,6 @@ class TokenSource:
         try:
             response = await self._http.post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:
-            from setlist_app.providers.errors import Unavailable
-
             raise Unavailable(PROVIDER, f"token endpoint: {exc!r}") from exc
         if not response.is_success:
             raise classify(PROVIDER, response) or default_error(PROVIDER, response)

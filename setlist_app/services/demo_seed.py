@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from setlist_app.domain.catalog_filters import select_studio_tracks
 from setlist_app.domain.predictions import rank_for_seeding, seed_prediction
 from setlist_app.domain.setlists import PlayedSong, catalog_index, store_actual_setlist
 from setlist_app.domain.titles import normalize_name, normalize_title, slugify
@@ -126,8 +127,6 @@ def _upsert_venue(session: Session, raw: dict[str, Any], report: SeedReport) -> 
 
 
 def _load_catalog(session: Session, artist: Artist, raw: dict[str, Any], report: SeedReport) -> None:
-    from setlist_app.domain.catalog_filters import select_studio_tracks
-
     tracks = select_studio_tracks(raw.get("albums", []))
     linked = set(session.exec(select(ArtistSong.song_id).where(ArtistSong.artist_id == artist.id)))
     for position, track in enumerate(tracks, start=1):

@@ -15,13 +15,13 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlmodel import Session
 
 from setlist_app.models.sync import ACTIVE_JOB_STATUSES, CronSetting, SyncJob
 from setlist_app.providers import breaker
 from setlist_app.providers.errors import ProviderError
-from setlist_app.sync import budget
+from setlist_app.sync import budget, kinds
 from setlist_app.sync.catalog import provider_open
 from setlist_app.sync.context import SyncContext
 
@@ -123,8 +123,6 @@ def active_jobs(session: Session, kind: str) -> int:
 
 def no_active_job(kind: str, column: Any, value: Any) -> Any:
     """SQL filter: no pending/running job of `kind` for this artist/show (column of sync_jobs)."""
-    from sqlalchemy import exists
-
     return ~exists().where(
         _JOBS.c.kind == kind,
         _JOBS.c[column] == value,
@@ -135,12 +133,10 @@ def no_active_job(kind: str, column: Any, value: Any) -> Any:
 async def setlistfm_budget_left(ctx: SyncContext, session: Session, now: datetime) -> int:
     """setlist.fm calls the planners may still promise today: the daily budget minus the calls
     made today (Redis counters on the sync clock) and the calls queued jobs will make."""
-    from setlist_app.sync import seeding, setlist_import
-
     used = 0
     if ctx.redis is not None:
         used = (await budget.usage(ctx.redis, now)).calls_today.get("setlistfm", 0)
-    queued = active_jobs(session, setlist_import.KIND) + active_jobs(session, seeding.KIND)
+    queued = active_jobs(session, kinds.SETLIST_IMPORT) + active_jobs(session, kinds.PREDICTION_SEED)
     return max(domain_settings().setlistfm_daily_budget - used - queued, 0)
 
 
