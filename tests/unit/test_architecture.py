@@ -91,3 +91,11 @@ def test_each_forbidden_import_put_back_breaks_a_contract(tmp_path: Path) -> Non
     missing = [complaint for _, _, complaint in FORBIDDEN if complaint not in report]
     assert not missing, result.stdout
     assert "4 broken" in report
+
+
+def test_the_readme_layout_names_every_package() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Layout", 1)[1].split("```")[1]
+    names = [p.name + "/" for p in (ROOT / "setlist_app").iterdir() if (p / "__init__.py").exists()]
+    names += [p.name for p in (ROOT / "setlist_app").glob("*.py") if p.name != "__init__.py"]
+    assert not [name for name in names if name not in layout]
