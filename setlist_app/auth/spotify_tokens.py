@@ -131,47 +131,43 @@ def mark_reconnect(session: Session, user_id: int) -> None:
     )
 
 
-async def refresh(
-    settings: Settings,
-    cipher: TokenCipher,
-    user_id: int,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> str:
-    """A fresh access token through the refresh grant; `ReconnectRequired` on `invalid_grant`."""
-    stored = await run_db(load_tokens, cipher, user_id)
-    if stored is None or not stored.refresh_token:
-        raise ReconnectRequired(RECONNECT)
-    conf = spotify_oauth_config(settings)
-    async with AsyncOAuth2Client(
-        conf.client_id,
-        conf.client_secret,
-        token_endpoint_auth_method="client_secret_basic",
-        transport=transport,
-        timeout=settings.http_timeout_seconds,
-    ) as client:
-        try:
-            token = await client.refresh_token(conf.token_url, refresh_token=stored.refresh_token)
-        except OAuthError as exc:
-            if exc.error == "invalid_grant":
-                await run_db(mark_reconnect, user_id)
-                raise ReconnectRequired(RECONNECT) from exc
-            raise
-    await run_db(store_tokens, cipher, user_id, dict(token))
-    return str(token["access_token"])
+@dataclass(frozen=True)
+class UserTokens:
+    """One user's Spotify access token: the stored one while it is fresh, else a refreshed one."""
 
+    settings: Settings
+    cipher: TokenCipher
+    user_id: int
+    transport: httpx.AsyncBaseTransport | None = None  # tests: the simulator in-process
 
-async def access_token(
-    settings: Settings,
-    cipher: TokenCipher,
-    user_id: int,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> str:
-    """The user's access token, refreshed when it expires within a minute."""
-    stored = await run_db(load_tokens, cipher, user_id)
-    if stored is None:
-        raise ReconnectRequired(RECONNECT)
-    if stored.expires_at is None or stored.expires_at > utcnow() + timedelta(seconds=60):
-        return stored.access_token
-    return await refresh(settings, cipher, user_id, transport=transport)
+    async def access_token(self) -> str:
+        """The user's access token, refreshed when it expires within a minute."""
+        stored = await run_db(load_tokens, self.cipher, self.user_id)
+        if stored is None:
+            raise ReconnectRequired(RECONNECT)
+        if stored.expires_at is None or stored.expires_at > utcnow() + timedelta(seconds=60):
+            return stored.access_token
+        return await self.refresh()
+
+    async def refresh(self) -> str:
+        """A fresh access token through the refresh grant; `ReconnectRequired` on `invalid_grant`."""
+        stored = await run_db(load_tokens, self.cipher, self.user_id)
+        if stored is None or not stored.refresh_token:
+            raise ReconnectRequired(RECONNECT)
+        conf = spotify_oauth_config(self.settings)
+        async with AsyncOAuth2Client(
+            conf.client_id,
+            conf.client_secret,
+            token_endpoint_auth_method="client_secret_basic",
+            transport=self.transport,
+            timeout=self.settings.http_timeout_seconds,
+        ) as client:
+            try:
+                token = await client.refresh_token(conf.token_url, refresh_token=stored.refresh_token)
+            except OAuthError as exc:
+                if exc.error == "invalid_grant":
+                    await run_db(mark_reconnect, self.user_id)
+                    raise ReconnectRequired(RECONNECT) from exc
+                raise
+        await run_db(store_tokens, self.cipher, self.user_id, dict(token))
+        return str(token["access_token"])

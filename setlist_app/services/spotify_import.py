@@ -20,10 +20,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from setlist_app.auth import spotify_tokens
 from setlist_app.auth.crypto import EncryptionUnavailable, TokenCipher
 from setlist_app.auth.oidc import spotify_oauth_config
-from setlist_app.auth.spotify_tokens import PROVIDER, RECONNECT
+from setlist_app.auth.spotify_tokens import PROVIDER, RECONNECT, UserTokens
 from setlist_app.db import insert_for, run_db
 from setlist_app.domain.identity import artist_key, artist_slug
 from setlist_app.models.base import utcnow
@@ -77,17 +76,14 @@ async def fetch_user_artists(
     redis: Redis | None = None,
 ) -> tuple[str, list[SpotifyArtist], list[SpotifyArtist]]:
     """(Spotify user id, followed artists, top artists) through the shared Spotify rate limit."""
-    token = await spotify_tokens.access_token(settings, cipher, user_id, transport=transport)
-
-    async def refresh() -> str:
-        return await spotify_tokens.refresh(settings, cipher, user_id, transport=transport)
-
+    tokens = UserTokens(settings, cipher, user_id, transport)
+    token = await tokens.access_token()
     owned = redis is None
     redis = redis or app_redis(settings)
     client = SpotifyUserClient(
         spotify_oauth_config(settings).api_url,
         token,
-        refresh,
+        tokens.refresh,
         limiter=RateLimiter(redis, rate_policies(settings), prefix=RATE_LIMIT_PREFIX),
         transport=transport,
         timeout=settings.http_timeout_seconds,

@@ -70,7 +70,7 @@ async def refresh_token(ctx: SyncContext, job: SyncJob) -> dict[str, Any]:
     except EncryptionUnavailable as exc:
         raise jobs.JobFailed(str(exc)) from exc
     try:
-        await spotify_tokens.refresh(ctx.settings, cipher, user_id)
+        await spotify_tokens.UserTokens(ctx.settings, cipher, user_id).refresh()
     except spotify_tokens.ReconnectRequired:
         return {"reconnect_required": True}
     return {"refreshed": True}

@@ -105,7 +105,7 @@ async def test_refresh_and_invalid_grant_asks_to_reconnect(
     old = spotify_tokens.load_tokens(session, cipher, user.id)
     session.exec(select(OAuthToken)).one().expires_at = utcnow() - timedelta(minutes=5)
     session.commit()
-    fresh = await spotify_tokens.access_token(settings, cipher, user.id)
+    fresh = await spotify_tokens.UserTokens(settings, cipher, user.id).access_token()
     assert fresh != old.access_token
     session.expire_all()
     kept = spotify_tokens.load_tokens(session, cipher, user.id)
@@ -114,7 +114,7 @@ async def test_refresh_and_invalid_grant_asks_to_reconnect(
     httpx.post(f"{auth_env.url}/__spotify/revoke-refresh-tokens").raise_for_status()
     httpx.post(f"{auth_env.url}/__spotify/expire-user-tokens").raise_for_status()
     with pytest.raises(spotify_tokens.ReconnectRequired):
-        await spotify_tokens.refresh(settings, cipher, user.id)
+        await spotify_tokens.UserTokens(settings, cipher, user.id).refresh()
     session.expire_all()
     status = spotify_import.spotify_status(session, cipher, user.id)
     assert status.connected and status.needs_reconnect and "reconnect Spotify" in status.message
