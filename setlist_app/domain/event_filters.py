@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from setlist_app.providers.models import TmEvent
-from setlist_app.providers.ticketmaster import MUSIC_SEGMENT_ID  # noqa: F401  (re-exported for callers)
 
 FESTIVAL_MIN_ATTRACTIONS = 5
 RESIDENCY_MIN_SHOWS = 4
