@@ -235,6 +235,45 @@ async def test_artist_writes_count_conflicts_and_never_lose_updates(
         artist_writes.update_artist(session, artist_id, {"version": 1})
 
 
+def test_racing_artist_writers_both_land_and_the_loser_counts_one_conflict(
+    engine: Engine, session: Session
+) -> None:
+    """Two sessions read the same row version, then both write: the second waits for the first's
+    lock (a row lock on Postgres, the database's one write lock on SQLite), finds the version moved,
+    counts the conflict without waiting on itself, re-reads and lands."""
+    [artist_id] = add_artists(session, 1)
+    both_read = threading.Barrier(2, timeout=10)
+    errors: list[BaseException] = []
+
+    def writer(values: dict[str, Any]) -> None:
+        attempts: list[int] = []
+
+        def change(_: Artist) -> dict[str, Any]:
+            attempts.append(1)
+            if len(attempts) == 1:  # the retry reads alone
+                both_read.wait()
+            return values
+
+        try:
+            with Session(engine) as s:
+                artist_writes.update_artist(s, artist_id, change)
+                s.commit()
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=writer, args=(v,)) for v in ({"popularity": 50}, {"follower_count": 9})
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    artist = _artist(session, artist_id)
+    assert (artist.popularity, artist.follower_count, artist.version) == (50, 9, 3)
+    assert status.get_status(session).write_conflicts == 1
+
+
 async def test_catalog_job_needs_an_artist(engine: Engine, session: Session, settings: Settings) -> None:
     ctx = make_ctx(engine, settings, providers=FakeProviders())
     job = jobs.request(session, catalog.KIND, "artist:none", requested_by="admin:1", now=NOW)
