@@ -1,4 +1,4 @@
-"""Catalog sync on real Postgres with a fake Spotify: filters, upserts, 24 h guard, breakers, planner."""
+"""Catalog sync on both backends with a fake Spotify: filters, upserts, 24 h guard, breakers, planner."""
 
 from __future__ import annotations
 

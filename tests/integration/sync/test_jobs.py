@@ -1,4 +1,4 @@
-"""The job gateway and lifecycle on real Postgres: single-flight, atomic claim, fencing, leases."""
+"""The job gateway and lifecycle on SQLite and Postgres: single-flight, atomic claim, fencing, leases."""
 
 from __future__ import annotations
 
