@@ -205,3 +205,54 @@ def section_card(
         size="2",
         width="100%",
     )
+
+
+def data_table(headers: list[str], body: rx.Component, class_name: str) -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            body,
+            size="1",
+            width="100%",
+            variant="surface",
+            class_name=class_name,
+        ),
+        width="100%",
+        overflow_x="auto",
+    )
+
+
+def search_box(placeholder: str, value: rx.Var, handler: Any, class_name: str) -> rx.Component:
+    """A search box that applies on Enter or when it loses focus."""
+    return rx.form(
+        rx.input(
+            rx.input.slot(rx.icon("search", size=14)),
+            name="q",
+            default_value=value,
+            placeholder=placeholder,
+            on_blur=handler,
+            size="2",
+            width="260px",
+            class_name=class_name,
+        ),
+        on_submit=lambda form: handler(form.to(dict[str, str])["q"]),
+        reset_on_submit=False,
+    )
+
+
+def labelled_select(
+    items: list[str] | rx.Var, value: rx.Var, on_change: Any, label: str, class_name: str
+) -> rx.Component:
+    return rx.hstack(
+        muted(label),
+        rx.select(  # the label names the trigger for assistive tech (else it is read as its value, "any")
+            items,
+            value=value,
+            on_change=on_change,
+            size="2",
+            class_name=class_name,
+            custom_attrs={"aria-label": label},
+        ),
+        align="center",
+        spacing="2",
+    )

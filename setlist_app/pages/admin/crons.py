@@ -1,0 +1,130 @@
+"""/admin/crons: enable, interval, run now, last runs."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from setlist_app.components.admin.layout import admin_page
+from setlist_app.components.admin.widgets import chip, data_table, muted, poller, section_card
+from setlist_app.state.admin.crons import AdminCronsState
+
+
+def _run_chip(run: rx.Var) -> rx.Component:
+    return rx.tooltip(
+        chip(run["status"]),
+        content=run["started"]
+        + " · "
+        + run["duration"]
+        + " · "
+        + run["jobs"]
+        + " jobs · "
+        + run["items"]
+        + " items "
+        + run["error"],
+    )
+
+
+@rx.memo
+def interval_form(name: rx.Var[str], interval: rx.Var[str]) -> rx.Component:
+    """A cron's interval editor. A memo (its own React component, the cron name a prop) because the
+    rows come from `rx.foreach`, whose loop variable a form's submit handler cannot see (the inline
+    form threw `row_rx_state_ is not defined` and saved nothing; reflex-dev/reflex#3210)."""
+    return rx.form(
+        rx.hstack(
+            rx.input(
+                name="seconds",
+                default_value=interval,
+                type="number",
+                min=10,
+                size="1",
+                width="90px",
+                aria_label="Interval in seconds",
+                key=interval,
+            ),
+            rx.button(
+                "Save",
+                size="1",
+                variant="soft",
+                type="submit",
+                loading=AdminCronsState.busy == "interval:" + name,
+            ),
+            spacing="1",
+        ),
+        on_submit=lambda form: AdminCronsState.set_interval(name, form),
+        reset_on_submit=False,
+    )
+
+
+def _cron_row(row: rx.Var) -> rx.Component:
+    name = row["name"].to(str)
+    runs = row["runs"].to(list[dict[str, str]])
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(
+                rx.hstack(
+                    rx.code(name, size="2"),
+                    rx.cond(row["essential"].to(bool), rx.badge("essential", size="1", variant="outline")),
+                    spacing="2",
+                    align="center",
+                ),
+                muted(row["description"].to(str)),
+                spacing="1",
+            ),
+            max_width="300px",
+        ),
+        rx.table.cell(
+            rx.switch(
+                checked=row["enabled"].to(bool),
+                on_change=lambda v: AdminCronsState.toggle(name, v),
+                disabled=AdminCronsState.busy == "toggle:" + name,
+                class_name="cron-enabled",
+                custom_attrs={"data-cron": name},
+                aria_label="Enabled",
+            )
+        ),
+        rx.table.cell(
+            interval_form(name=name, interval=row["interval"].to(str)),
+            muted(row["interval_text"].to(str)),
+        ),
+        rx.table.cell(rx.text(row["next_run"].to(str), size="1"), white_space="nowrap"),
+        rx.table.cell(
+            rx.vstack(
+                rx.hstack(rx.foreach(runs, _run_chip), spacing="1", wrap="wrap"),
+                muted(row["last_ago"].to(str)),
+                spacing="1",
+            ),
+        ),
+        rx.table.cell(
+            rx.button(
+                rx.icon("play", size=12),
+                rx.cond(row["run_now_requested"].to(bool), "Requested", "Run now"),
+                size="1",
+                variant="soft",
+                loading=AdminCronsState.busy == "run:" + name,
+                on_click=AdminCronsState.run_now(name),
+                disabled=row["run_now_requested"].to(bool),
+                class_name="cron-run-now",
+                white_space="nowrap",
+            )
+        ),
+        class_name="cron-row",
+        custom_attrs={"data-cron": name},
+    )
+
+
+def crons() -> rx.Component:
+    return admin_page(
+        "Crons",
+        "Crons",
+        "Planners stored in the database: changes apply on the worker's next tick, no restart.",
+        section_card(
+            "Schedules",
+            data_table(
+                ["Cron", "Enabled", "Interval (s)", "Next run", "Last runs", ""],
+                rx.table.body(rx.foreach(AdminCronsState.rows, _cron_row)),
+                "crons-table",
+            ),
+        ),
+        poller(AdminCronsState.poll),
+        loaded=AdminCronsState.loaded,
+    )
