@@ -38,24 +38,24 @@ def audit() -> rx.Component:
                         AdminAuditState.rows,
                         lambda e: rx.table.row(
                             rx.table.cell(
-                                rx.tooltip(rx.text(e["ago"], size="1"), content=e["at"]), white_space="nowrap"
+                                rx.tooltip(rx.text(e.ago, size="1"), content=e.at), white_space="nowrap"
                             ),
-                            rx.table.cell(rx.text(e["admin"], size="1")),
-                            rx.table.cell(rx.code(e["action"], size="1")),
-                            rx.table.cell(rx.text(e["target"], size="1")),
+                            rx.table.cell(rx.text(e.admin, size="1")),
+                            rx.table.cell(rx.code(e.action, size="1")),
+                            rx.table.cell(rx.text(e.target, size="1")),
                             rx.table.cell(
-                                rx.code(e["arguments"], size="1", word_break="break-all"), max_width="240px"
+                                rx.code(e.arguments, size="1", word_break="break-all"), max_width="240px"
                             ),
                             rx.table.cell(
                                 rx.text(
-                                    e["result"],
+                                    e.result,
                                     size="1",
-                                    color=rx.cond(e["ok"] != "", rx.color("grass", 11), rx.color("red", 11)),
+                                    color=rx.cond(e.ok != "", rx.color("grass", 11), rx.color("red", 11)),
                                 ),
                                 max_width="260px",
                             ),
                             class_name="audit-row",
-                            custom_attrs={"data-action": e["action"]},
+                            custom_attrs={"data-action": e.action},
                         ),
                     ),
                 ),

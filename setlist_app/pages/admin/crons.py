@@ -11,16 +11,16 @@ from setlist_app.state.admin.crons import AdminCronsState
 
 def _run_chip(run: rx.Var) -> rx.Component:
     return rx.tooltip(
-        chip(run["status"]),
-        content=run["started"]
+        chip(run.status),
+        content=run.started
         + " · "
-        + run["duration"]
+        + run.duration
         + " · "
-        + run["jobs"]
+        + run.jobs
         + " jobs · "
-        + run["items"]
+        + run.item_count
         + " items "
-        + run["error"],
+        + run.error,
     )
 
 
@@ -56,25 +56,25 @@ def interval_form(name: rx.Var[str], interval: rx.Var[str]) -> rx.Component:
 
 
 def _cron_row(row: rx.Var) -> rx.Component:
-    name = row["name"].to(str)
-    runs = row["runs"].to(list[dict[str, str]])
+    name = row.name
+    runs = row.runs
     return rx.table.row(
         rx.table.cell(
             rx.vstack(
                 rx.hstack(
                     rx.code(name, size="2"),
-                    rx.cond(row["essential"].to(bool), rx.badge("essential", size="1", variant="outline")),
+                    rx.cond(row.essential, rx.badge("essential", size="1", variant="outline")),
                     spacing="2",
                     align="center",
                 ),
-                muted(row["description"].to(str)),
+                muted(row.description),
                 spacing="1",
             ),
             max_width="300px",
         ),
         rx.table.cell(
             rx.switch(
-                checked=row["enabled"].to(bool),
+                checked=row.enabled,
                 on_change=lambda v: AdminCronsState.toggle(name, v),
                 disabled=AdminCronsState.busy == "toggle:" + name,
                 class_name="cron-enabled",
@@ -83,26 +83,26 @@ def _cron_row(row: rx.Var) -> rx.Component:
             )
         ),
         rx.table.cell(
-            interval_form(name=name, interval=row["interval"].to(str)),
-            muted(row["interval_text"].to(str)),
+            interval_form(name=name, interval=row.interval),
+            muted(row.interval_text),
         ),
-        rx.table.cell(rx.text(row["next_run"].to(str), size="1"), white_space="nowrap"),
+        rx.table.cell(rx.text(row.next_run, size="1"), white_space="nowrap"),
         rx.table.cell(
             rx.vstack(
                 rx.hstack(rx.foreach(runs, _run_chip), spacing="1", wrap="wrap"),
-                muted(row["last_ago"].to(str)),
+                muted(row.last_ago),
                 spacing="1",
             ),
         ),
         rx.table.cell(
             rx.button(
                 rx.icon("play", size=12),
-                rx.cond(row["run_now_requested"].to(bool), "Requested", "Run now"),
+                rx.cond(row.run_now_requested, "Requested", "Run now"),
                 size="1",
                 variant="soft",
                 loading=AdminCronsState.busy == "run:" + name,
                 on_click=AdminCronsState.run_now(name),
-                disabled=row["run_now_requested"].to(bool),
+                disabled=row.run_now_requested,
                 class_name="cron-run-now",
                 white_space="nowrap",
             )

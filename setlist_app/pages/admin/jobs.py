@@ -23,29 +23,29 @@ from setlist_app.state.admin.jobs import ANY, AdminJobsState
 
 
 def _job_row(row: rx.Var) -> rx.Component:
-    job_id = row["id"]
+    job_id = row.id
     return rx.table.row(
         rx.table.cell(
             rx.link("#" + job_id, on_click=AdminJobsState.select(job_id), cursor="pointer", size="1")
         ),
-        rx.table.cell(rx.code(row["kind"], size="1")),
+        rx.table.cell(rx.code(row.kind, size="1")),
         rx.table.cell(
-            rx.vstack(rx.text(row["artist"], size="1"), muted(row["key"]), spacing="0"), max_width="220px"
+            rx.vstack(rx.text(row.artist, size="1"), muted(row.key), spacing="0"), max_width="220px"
         ),
-        rx.table.cell(chip(row["status"])),
-        rx.table.cell(rx.text(row["attempts"], size="1")),
+        rx.table.cell(chip(row.status)),
+        rx.table.cell(rx.text(row.attempts, size="1")),
         rx.table.cell(
-            rx.tooltip(rx.text(row["created_ago"], size="1"), content=row["created"]), white_space="nowrap"
+            rx.tooltip(rx.text(row.created_ago, size="1"), content=row.created), white_space="nowrap"
         ),
-        rx.table.cell(rx.text(row["duration"], size="1"), white_space="nowrap"),
+        rx.table.cell(rx.text(row.duration, size="1"), white_space="nowrap"),
         rx.table.cell(
-            rx.text(row["error"], size="1", color=rx.color("red", 11), trim="both"), max_width="220px"
+            rx.text(row.error, size="1", color=rx.color("red", 11), trim="both"), max_width="220px"
         ),
         rx.table.cell(
             rx.hstack(
                 rx.button("Details", size="1", variant="ghost", on_click=AdminJobsState.select(job_id)),
                 rx.cond(
-                    row["can_retry"] != "",
+                    row.can_retry != "",
                     rx.button(
                         rx.icon("rotate-ccw", size=12),
                         "Retry",
@@ -57,7 +57,7 @@ def _job_row(row: rx.Var) -> rx.Component:
                     ),
                 ),
                 rx.cond(
-                    row["can_cancel"] != "",
+                    row.can_cancel != "",
                     confirm_button(
                         "Cancel",
                         title="Cancel job #" + job_id + "?",
@@ -72,20 +72,21 @@ def _job_row(row: rx.Var) -> rx.Component:
             )
         ),
         class_name="job-row",
-        custom_attrs={"data-status": row["status"]},
+        custom_attrs={"data-status": row.status},
     )
 
 
 def _job_details() -> rx.Component:
     s = AdminJobsState.selected
     field = lambda label, key: rx.data_list.item(  # noqa: E731
-        rx.data_list.label(label), rx.data_list.value(rx.text(s[key], size="2", word_break="break-all"))
+        rx.data_list.label(label),
+        rx.data_list.value(rx.text(getattr(s, key), size="2", word_break="break-all")),
     )
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Job #" + s["id"]),
+            rx.dialog.title("Job #" + s.id),
             rx.data_list.root(
-                rx.data_list.item(rx.data_list.label("Status"), rx.data_list.value(chip(s["status"]))),
+                rx.data_list.item(rx.data_list.label("Status"), rx.data_list.value(chip(s.status))),
                 field("Kind", "kind"),
                 field("Key", "key"),
                 field("Artist", "artist"),
@@ -107,7 +108,7 @@ def _job_details() -> rx.Component:
             ),
             max_width="560px",
         ),
-        open=s.length() > 0,
+        open=s.id != "",
         on_open_change=lambda _open: AdminJobsState.close_details(),
     )
 

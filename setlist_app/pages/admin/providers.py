@@ -23,29 +23,29 @@ def providers() -> rx.Component:
             rx.foreach(
                 AdminProvidersState.circuits,
                 lambda c: rx.table.row(
-                    rx.table.cell(rx.text(c["provider"], weight="medium")),
-                    rx.table.cell(chip(c["state"])),
-                    rx.table.cell(c["failures"]),
-                    rx.table.cell(rx.text(c["opened"], size="1")),
-                    rx.table.cell(rx.text(c["retry"], size="1")),
-                    rx.table.cell(rx.text(c["last_error"], size="1", trim="both"), max_width="260px"),
+                    rx.table.cell(rx.text(c.provider, weight="medium")),
+                    rx.table.cell(chip(c.state)),
+                    rx.table.cell(c.failures),
+                    rx.table.cell(rx.text(c.opened, size="1")),
+                    rx.table.cell(rx.text(c.retry, size="1")),
+                    rx.table.cell(rx.text(c.last_error, size="1", trim="both"), max_width="260px"),
                     rx.table.cell(
                         rx.cond(
-                            c["state"] != "closed",
+                            c.state != "closed",
                             confirm_button(
                                 "Reset",
-                                title="Close the " + c["provider"] + " circuit?",
+                                title="Close the " + c.provider + " circuit?",
                                 description="Calls resume at once. If the provider is still failing, the circuit "
                                 "opens again.",
-                                on_confirm=AdminProvidersState.reset_provider(c["provider"]),
-                                loading=AdminProvidersState.busy == "provider:" + c["provider"],
+                                on_confirm=AdminProvidersState.reset_provider(c.provider),
+                                loading=AdminProvidersState.busy == "provider:" + c.provider,
                                 color="amber",
                                 class_name="reset-provider",
                             ),
                         )
                     ),
                     class_name="circuit-row",
-                    custom_attrs={"data-provider": c["provider"], "data-state": c["state"]},
+                    custom_attrs={"data-provider": c.provider, "data-state": c.state},
                 ),
             )
         ),
@@ -78,16 +78,16 @@ def providers() -> rx.Component:
             rx.foreach(
                 AdminProvidersState.artist_breakers,
                 lambda a: rx.table.row(
-                    rx.table.cell(rx.link(a["name"], href="/artists/" + a["slug"])),
-                    rx.table.cell(a["failures"]),
-                    rx.table.cell(rx.text(a["until"] + " (" + a["until_ago"] + ")", size="1")),
+                    rx.table.cell(rx.link(a.name, href="/artists/" + a.slug)),
+                    rx.table.cell(a.failures),
+                    rx.table.cell(rx.text(a.until + " (" + a.until_ago + ")", size="1")),
                     rx.table.cell(
                         confirm_button(
                             "Reset",
-                            title="End the backoff of " + a["name"] + "?",
+                            title="End the backoff of " + a.name + "?",
                             description="The catalog planner may sync this artist again on its next run.",
-                            on_confirm=AdminProvidersState.reset_artist(a["id"]),
-                            loading=AdminProvidersState.busy == "artist:" + a["id"],
+                            on_confirm=AdminProvidersState.reset_artist(a.id),
+                            loading=AdminProvidersState.busy == "artist:" + a.id,
                             color="amber",
                             class_name="reset-artist",
                         )

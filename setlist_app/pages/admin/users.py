@@ -21,26 +21,26 @@ from setlist_app.state.admin.users import ANY, AdminUsersState
 
 
 def _user_actions(u: rx.Var) -> rx.Component:
-    busy = AdminUsersState.busy == "user:" + u["id"]
+    busy = AdminUsersState.busy == "user:" + u.id
     return rx.match(
-        u["role"],
+        u.role,
         (
             "user",
             rx.hstack(
                 confirm_button(
                     "Make admin",
-                    title="Make " + u["name"] + " an admin?",
+                    title="Make " + u.name + " an admin?",
                     description="Admins can run every part of this dashboard.",
-                    on_confirm=AdminUsersState.set_role(u["id"], "admin"),
+                    on_confirm=AdminUsersState.set_role(u.id, "admin"),
                     loading=busy,
                     color="iris",
                     class_name="make-admin",
                 ),
                 confirm_button(
                     "Ban",
-                    title="Ban " + u["name"] + "?",
+                    title="Ban " + u.name + "?",
                     description="They can still browse but can no longer vote, add or report songs.",
-                    on_confirm=AdminUsersState.set_role(u["id"], "banned"),
+                    on_confirm=AdminUsersState.set_role(u.id, "banned"),
                     loading=busy,
                     class_name="ban-user",
                 ),
@@ -51,9 +51,9 @@ def _user_actions(u: rx.Var) -> rx.Component:
             "admin",
             confirm_button(
                 "Remove admin",
-                title="Remove " + u["name"] + "'s admin rights?",
+                title="Remove " + u.name + "'s admin rights?",
                 description="They become a regular user. The last admin cannot be demoted.",
-                on_confirm=AdminUsersState.set_role(u["id"], "user"),
+                on_confirm=AdminUsersState.set_role(u.id, "user"),
                 loading=busy,
                 color="amber",
                 class_name="remove-admin",
@@ -65,7 +65,7 @@ def _user_actions(u: rx.Var) -> rx.Component:
                 "Unban",
                 size="1",
                 variant="soft",
-                on_click=AdminUsersState.unban(u["id"]),
+                on_click=AdminUsersState.unban(u.id),
                 loading=busy,
                 class_name="unban-user",
             ),
@@ -103,16 +103,16 @@ def users() -> rx.Component:
                     rx.foreach(
                         AdminUsersState.rows,
                         lambda u: rx.table.row(
-                            rx.table.cell(muted(u["id"])),
-                            rx.table.cell(rx.text(u["name"], weight="medium")),
-                            rx.table.cell(rx.text(u["email"], size="1")),
-                            rx.table.cell(chip(u["role"])),
-                            rx.table.cell(u["votes"]),
-                            rx.table.cell(rx.text(u["joined"], size="1")),
-                            rx.table.cell(rx.text(u["seen"], size="1")),
+                            rx.table.cell(muted(u.id)),
+                            rx.table.cell(rx.text(u.name, weight="medium")),
+                            rx.table.cell(rx.text(u.email, size="1")),
+                            rx.table.cell(chip(u.role)),
+                            rx.table.cell(u.votes),
+                            rx.table.cell(rx.text(u.joined, size="1")),
+                            rx.table.cell(rx.text(u.seen, size="1")),
                             rx.table.cell(_user_actions(u)),
                             class_name="user-row",
-                            custom_attrs={"data-user": u["id"], "data-role": u["role"]},
+                            custom_attrs={"data-user": u.id, "data-role": u.role},
                         ),
                     ),
                 ),

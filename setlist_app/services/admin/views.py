@@ -1,9 +1,10 @@
-"""Admin rows as flat string dicts for the UI (times in UTC, relative where it helps)."""
+"""Admin rows as the UI shows them: typed dataclasses of display text (times in UTC, relative where it
+helps), the same way the fan pages get theirs (`services/catalog_views.py`)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +16,6 @@ from setlist_app.services.admin.moderation import FlagRow
 from setlist_app.services.admin.overview import ErrorRow, HealthView
 from setlist_app.services.admin.providers import ArtistBreakerRow, CircuitRow, RateUsage
 from setlist_app.services.admin.users import UserRow
-
-Row = dict[str, str]
 
 
 def when(value: datetime | None, now: datetime) -> str:
@@ -67,85 +66,156 @@ def _json(value: dict[str, Any]) -> str:
     return json.dumps(value, sort_keys=True, default=str) if value else ""
 
 
-def job(row: JobRow, now: datetime) -> Row:
-    return {
-        "id": str(row.id),
-        "kind": row.kind,
-        "key": row.key,
-        "status": row.status,
-        "artist": row.artist,
-        "requested_by": row.requested_by,
-        "attempts": f"{row.attempts}/{row.max_attempts}",
-        "created": when(row.created_at, now),
-        "created_ago": ago(row.created_at, now),
-        "started": when(row.started_at, now),
-        "finished": when(row.finished_at, now),
-        "duration": seconds_text(row.duration_seconds),
-        "error": row.error,
-        "result": _json(row.result),
-        "payload": _json(row.payload),
-        "can_retry": "1" if row.can_retry else "",
-        "can_cancel": "1" if row.can_cancel else "",
-    }
+@dataclass
+class JobView:
+    """A sync job. `can_retry`/`can_cancel` are "1" or "" (the page tests them as text)."""
+
+    id: str = ""
+    kind: str = ""
+    key: str = ""
+    status: str = ""
+    artist: str = ""
+    requested_by: str = ""
+    attempts: str = ""
+    created: str = ""
+    created_ago: str = ""
+    started: str = ""
+    finished: str = ""
+    duration: str = ""
+    error: str = ""
+    result: str = ""
+    payload: str = ""
+    can_retry: str = ""
+    can_cancel: str = ""
 
 
-def run(row: RunRow, now: datetime) -> Row:
+def job(row: JobRow, now: datetime) -> JobView:
+    return JobView(
+        id=str(row.id),
+        kind=row.kind,
+        key=row.key,
+        status=row.status,
+        artist=row.artist,
+        requested_by=row.requested_by,
+        attempts=f"{row.attempts}/{row.max_attempts}",
+        created=when(row.created_at, now),
+        created_ago=ago(row.created_at, now),
+        started=when(row.started_at, now),
+        finished=when(row.finished_at, now),
+        duration=seconds_text(row.duration_seconds),
+        error=row.error,
+        result=_json(row.result),
+        payload=_json(row.payload),
+        can_retry="1" if row.can_retry else "",
+        can_cancel="1" if row.can_cancel else "",
+    )
+
+
+@dataclass
+class RunView:
+    id: str = ""
+    name: str = ""
+    status: str = ""
+    started: str = ""
+    ago: str = ""
+    duration: str = ""
+    jobs: str = ""
+    item_count: str = ""
+    error: str = ""
+
+
+def run(row: RunRow, now: datetime) -> RunView:
     took = (row.finished_at - row.started_at).total_seconds() if row.finished_at else None
-    return {
-        "id": str(row.id),
-        "name": row.name,
-        "status": row.status,
-        "started": when(row.started_at, now),
-        "ago": ago(row.started_at, now),
-        "duration": seconds_text(took),
-        "jobs": str(row.jobs_created),
-        "items": str(row.items),
-        "error": row.error,
-    }
+    return RunView(
+        id=str(row.id),
+        name=row.name,
+        status=row.status,
+        started=when(row.started_at, now),
+        ago=ago(row.started_at, now),
+        duration=seconds_text(took),
+        jobs=str(row.jobs_created),
+        item_count=str(row.items),
+        error=row.error,
+    )
 
 
-def cron(row: CronRow, now: datetime) -> dict[str, Any]:
+@dataclass
+class CronView:
+    name: str = ""
+    description: str = ""
+    enabled: bool = False
+    essential: bool = False
+    interval: str = ""
+    interval_text: str = ""
+    next_run: str = ""
+    run_now_requested: bool = False
+    last_status: str = ""
+    last_ago: str = ""
+    runs: list[RunView] = field(default_factory=list)
+
+
+def cron(row: CronRow, now: datetime) -> CronView:
     last = row.last_runs[0] if row.last_runs else None
-    return {
-        "name": row.name,
-        "description": row.description,
-        "enabled": row.enabled,
-        "essential": row.essential,
-        "interval": str(row.interval_seconds),
-        "interval_text": interval_text(row.interval_seconds),
-        "next_run": ago(row.next_run_at, now) if row.enabled else "disabled",
-        "run_now_requested": row.run_now_requested,
-        "last_status": last.status if last else "never",
-        "last_ago": ago(last.started_at, now) if last else "—",
-        "runs": [run(r, now) for r in row.last_runs],
-    }
+    return CronView(
+        name=row.name,
+        description=row.description,
+        enabled=row.enabled,
+        essential=row.essential,
+        interval=str(row.interval_seconds),
+        interval_text=interval_text(row.interval_seconds),
+        next_run=ago(row.next_run_at, now) if row.enabled else "disabled",
+        run_now_requested=row.run_now_requested,
+        last_status=last.status if last else "never",
+        last_ago=ago(last.started_at, now) if last else "—",
+        runs=[run(r, now) for r in row.last_runs],
+    )
 
 
-def circuit(row: CircuitRow, now: datetime) -> Row:
-    return {
-        "provider": row.provider,
-        "state": row.state,
-        "failures": str(row.failures),
-        "opened": ago(row.opened_at, now),
-        "retry": ago(row.retry_at, now) if row.state != "closed" else "—",
-        "last_error": row.last_error,
-    }
+@dataclass
+class CircuitView:
+    provider: str = ""
+    state: str = ""
+    failures: str = ""
+    opened: str = ""
+    retry: str = ""
+    last_error: str = ""
 
 
-def artist_breaker(row: ArtistBreakerRow, now: datetime) -> Row:
-    return {
-        "id": str(row.artist_id),
-        "name": row.name,
-        "slug": row.slug,
-        "failures": str(row.failures),
-        "until": when(row.backoff_until, now),
-        "until_ago": ago(row.backoff_until, now),
-    }
+def circuit(row: CircuitRow, now: datetime) -> CircuitView:
+    return CircuitView(
+        provider=row.provider,
+        state=row.state,
+        failures=str(row.failures),
+        opened=ago(row.opened_at, now),
+        retry=ago(row.retry_at, now) if row.state != "closed" else "—",
+        last_error=row.last_error,
+    )
+
+
+@dataclass
+class ArtistBreakerView:
+    id: str = ""
+    name: str = ""
+    slug: str = ""
+    failures: str = ""
+    until: str = ""
+    until_ago: str = ""
+
+
+def artist_breaker(row: ArtistBreakerRow, now: datetime) -> ArtistBreakerView:
+    return ArtistBreakerView(
+        id=str(row.artist_id),
+        name=row.name,
+        slug=row.slug,
+        failures=str(row.failures),
+        until=when(row.backoff_until, now),
+        until_ago=ago(row.backoff_until, now),
+    )
 
 
 @dataclass
 class RateRow:
-    """One provider's rate-limit use. Not a string row: the progress bar needs `percent` as a number
+    """One provider's rate-limit use. `percent` is a number: the progress bar needs one
     (a string makes Radix's Progress reject its value and draw an indeterminate bar)."""
 
     provider: str = ""
@@ -166,63 +236,132 @@ def rate(row: RateUsage) -> RateRow:
     )
 
 
-def artist(row: ArtistSyncRow, now: datetime) -> Row:
-    return {
-        "id": str(row.id),
-        "name": row.name,
-        "slug": row.slug,
-        "spotify_id": row.spotify_id,
-        "catalog_status": row.catalog_status,
-        "songs": str(row.catalog_song_count),
-        "attempted": ago(row.attempted_at, now),
-        "synced": ago(row.synced_at, now),
-        "failures": str(row.failures),
-        "breaker": f"backoff until {when(row.backoff_until, now)}" if row.breaker_open(now) else "closed",
-        "breaker_open": "1" if row.breaker_open(now) else "",
-        "upcoming": str(row.upcoming_shows),
-        "job_id": str(row.job_id or ""),
-        "job_status": row.job_status or "none",
-        "job_error": row.job_error,
-        "job_active": "1" if row.job_status in ("pending", "running") else "",
-    }
+@dataclass
+class ArtistView:
+    """An artist's catalog sync state. `breaker_open`/`job_active` are "1" or ""."""
+
+    id: str = ""
+    name: str = ""
+    slug: str = ""
+    spotify_id: str = ""
+    catalog_status: str = ""
+    songs: str = ""
+    attempted: str = ""
+    synced: str = ""
+    failures: str = ""
+    breaker: str = ""
+    breaker_open: str = ""
+    upcoming: str = ""
+    job_id: str = ""
+    job_status: str = ""
+    job_error: str = ""
+    job_active: str = ""
 
 
-def user(row: UserRow, now: datetime) -> Row:
-    return {
-        "id": str(row.id),
-        "name": row.name,
-        "email": row.email,
-        "role": row.role,
-        "votes": str(row.votes_cast),
-        "joined": when(row.created_at, now),
-        "seen": ago(row.last_seen_at, now),
-    }
+def artist(row: ArtistSyncRow, now: datetime) -> ArtistView:
+    return ArtistView(
+        id=str(row.id),
+        name=row.name,
+        slug=row.slug,
+        spotify_id=row.spotify_id,
+        catalog_status=row.catalog_status,
+        songs=str(row.catalog_song_count),
+        attempted=ago(row.attempted_at, now),
+        synced=ago(row.synced_at, now),
+        failures=str(row.failures),
+        breaker=f"backoff until {when(row.backoff_until, now)}" if row.breaker_open(now) else "closed",
+        breaker_open="1" if row.breaker_open(now) else "",
+        upcoming=str(row.upcoming_shows),
+        job_id=str(row.job_id or ""),
+        job_status=row.job_status or "none",
+        job_error=row.job_error,
+        job_active="1" if row.job_status in ("pending", "running") else "",
+    )
 
 
-def flag(row: FlagRow, now: datetime) -> Row:
-    return {
+@dataclass
+class UserView:
+    id: str = ""
+    name: str = ""
+    email: str = ""  # masked by the service
+    role: str = ""
+    votes: str = ""
+    joined: str = ""
+    seen: str = ""
+
+
+def user(row: UserRow, now: datetime) -> UserView:
+    return UserView(
+        id=str(row.id),
+        name=row.name,
+        email=row.email,
+        role=row.role,
+        votes=str(row.votes_cast),
+        joined=when(row.created_at, now),
+        seen=ago(row.last_seen_at, now),
+    )
+
+
+@dataclass
+class FlagView:
+    """A reported song. `hidden` is "1" or ""."""
+
+    id: str = ""
+    status: str = ""
+    reason: str = ""
+    reporter: str = ""
+    prediction_song_id: str = ""
+    song: str = ""
+    artist: str = ""
+    show: str = ""
+    show_slug: str = ""
+    added_by: str = ""
+    vote_count: str = ""
+    hidden: str = ""
+    reports: str = ""
+    created: str = ""
+    resolved: str = ""
+
+
+def flag(row: FlagRow, now: datetime) -> FlagView:
+    return FlagView(
         **{k: str(v) for k, v in asdict(row).items() if k not in ("created_at", "resolved_at", "hidden")},
-        "hidden": "1" if row.hidden else "",
-        "created": ago(row.created_at, now),
-        "resolved": ago(row.resolved_at, now),
-    }
+        hidden="1" if row.hidden else "",
+        created=ago(row.created_at, now),
+        resolved=ago(row.resolved_at, now),
+    )
 
 
-def audit(row: AuditEntry, now: datetime) -> Row:
-    return {
-        "id": str(row.id),
-        "at": when(row.at, now),
-        "ago": ago(row.at, now),
-        "admin": row.admin,
-        "action": row.action,
-        "target": row.target,
-        "arguments": _json(row.arguments),
-        "result": row.result,
-        "ok": "1" if row.result.startswith("ok") else "",
-    }
+@dataclass
+class AuditView:
+    """One admin action. `ok` is "1" or ""."""
+
+    id: str = ""
+    at: str = ""
+    ago: str = ""
+    admin: str = ""
+    action: str = ""
+    target: str = ""
+    arguments: str = ""
+    result: str = ""
+    ok: str = ""
 
 
-def error(row: ErrorRow, now: datetime) -> Row:
+def audit(row: AuditEntry, now: datetime) -> AuditView:
+    return AuditView(
+        id=str(row.id),
+        at=when(row.at, now),
+        ago=ago(row.at, now),
+        admin=row.admin,
+        action=row.action,
+        target=row.target,
+        arguments=_json(row.arguments),
+        result=row.result,
+        ok="1" if row.result.startswith("ok") else "",
+    )
+
+
+def error(row: ErrorRow, now: datetime) -> dict[str, str]:
     return {
         "at": when(row.at, now),
         "ago": ago(row.at, now),

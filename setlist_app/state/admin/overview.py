@@ -13,7 +13,7 @@ from setlist_app.models.base import utcnow
 from setlist_app.providers.factory import app_redis
 from setlist_app.services.admin import overview, usage, views
 from setlist_app.settings import get_settings
-from setlist_app.state.admin.common import act, feedback
+from setlist_app.state.admin.page import AdminPage
 from setlist_app.state.admin_base import AdminState
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def _snapshot(session: Session) -> dict[str, Any]:
     }
 
 
-class AdminOverviewState(AdminState):
+class AdminOverviewState(AdminPage, AdminState):
     counts: dict[str, int] = {}
     health: dict[str, Any] = {}
     jobs_series: list[dict[str, Any]] = []
@@ -38,8 +38,6 @@ class AdminOverviewState(AdminState):
     budget_rows: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
     spike_threshold: int = 0
-    loaded: bool = False
-    busy: str = ""
 
     async def _refresh(self) -> None:
         snap = await run_db(_snapshot)
@@ -63,27 +61,14 @@ class AdminOverviewState(AdminState):
         self.loaded = True
 
     @rx.event
-    async def load(self) -> None:
-        await self._refresh()
-
-    @rx.event
-    async def poll(self, _tick: str = "") -> None:
-        await self._refresh()
-
-    @rx.event
     async def set_kill_switch(self, on: bool) -> Any:
-        self.busy = "kill"
-        yield
-        outcome = await act(overview.set_kill_switch, self._viewer(), bool(on))
-        self.busy = ""
-        await self._refresh()
-        yield feedback(outcome, "All planners paused" if on else "Planners resumed")
+        done = "All planners paused" if on else "Planners resumed"
+        async for event in self._perform("kill", overview.set_kill_switch, bool(on), done=lambda _: done):
+            yield event
 
     @rx.event
     async def acknowledge_alert(self) -> Any:
-        self.busy = "ack"
-        yield
-        outcome = await act(overview.acknowledge_alert, self._viewer())
-        self.busy = ""
-        await self._refresh()
-        yield feedback(outcome, "Alert acknowledged")
+        async for event in self._perform(
+            "ack", overview.acknowledge_alert, done=lambda _: "Alert acknowledged"
+        ):
+            yield event

@@ -96,7 +96,7 @@ async def test_admin_handlers_run_for_an_admin(client: httpx.AsyncClient) -> Non
         AdminUsersState.get_full_name().split(".")
     )
     await _run(AdminUsersState.event_handlers["load"].fn, state)
-    assert state.admin_allowed and state.total == 1 and state.rows[0]["role"] == "admin"
+    assert state.admin_allowed and state.total == 1 and state.rows[0].role == "admin"
 
 
 async def _serialized(cookie: str, admin: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 from setlist_app.components.admin.widgets import CHIP_COLORS
@@ -56,10 +57,10 @@ def test_job_row_view_and_actions() -> None:
         payload={"a": 1},
     )
     view = views.job(row, NOW)
-    assert view["id"] == "7" and view["attempts"] == "3/3" and view["created_ago"] == "2 min ago"
-    assert view["duration"] == "5.0 s" and view["payload"] == '{"a": 1}' and view["result"] == ""
-    assert view["can_retry"] == "1" and view["can_cancel"] == ""
-    assert all(isinstance(v, str) for v in view.values())
+    assert view.id == "7" and view.attempts == "3/3" and view.created_ago == "2 min ago"
+    assert view.duration == "5.0 s" and view.payload == '{"a": 1}' and view.result == ""
+    assert view.can_retry == "1" and view.can_cancel == ""
+    assert all(isinstance(v, str) for v in asdict(view).values())
 
 
 def test_mask_email_and_clean_reason() -> None:
