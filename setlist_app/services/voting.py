@@ -16,14 +16,23 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, text
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
-from setlist_app.models import Activity, Show, ShowStatus, utcnow
+from setlist_app.domain.voting_rules import (
+    MESSAGES,
+    Allowance,
+    AnonTally,
+    VoteRejected,
+    allowance_left,
+    check_open,
+    rejection,
+    require_voter,
+)
+from setlist_app.models import Activity, Show, utcnow
 from setlist_app.settings import get_settings
 
 # Raw SQL keeps each step one statement; typed so SQLite hands back aware datetimes too, and
@@ -31,49 +40,6 @@ from setlist_app.settings import get_settings
 # becomes '… 12:00:00+00:00' where the column writes '… 12:00:00.000000' (the two compare apart).
 _STARTS_AT = Show.__table__.c.starts_at.type  # type: ignore[attr-defined]
 _AT = bindparam("at", type_=_STARTS_AT)
-
-
-class VoteRejected(Exception):
-    """A vote or add the rules refuse; `message` is written for fans, `code` for code and tests."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    @property
-    def needs_sign_in(self) -> bool:
-        return self.code in ("anon_vote_limit", "anon_add_limit")
-
-
-# Fan-facing messages, one place (unit tests pin them).
-MESSAGES: dict[str, str] = {
-    "no_identity": "We couldn't recognise your browser. Reload the page (with cookies enabled) to vote.",
-    "banned": "Your account can't vote or add songs right now.",
-    "unknown_song": "That song isn't in this prediction any more. Reload the page to see the latest list.",
-    "unknown_show": "We couldn't find that show.",
-    "completed": "This show has already happened, so voting is closed. See how the fans did below.",
-    "cancelled": "This show was cancelled, so voting is closed.",
-    "postponed": "This show was postponed. Voting reopens when it has a new date.",
-    "started": "Voting closed when the show started.",
-    "not_in_catalog": "That song isn't in this artist's studio catalog, so it can't be added.",
-    "removed": "That song was removed from this prediction by a moderator.",
-    "anon_vote_limit": "You've used your {limit} free votes for this show. Sign in to keep voting. It's free.",
-    "anon_add_limit": "You've added {limit} songs to this show. Sign in to add more. It's free.",
-    "rate_limited": "Whoa, that's a lot of votes in a minute. Take a breather and try again shortly.",
-}
-
-
-def rejection(code: str, **fmt: Any) -> VoteRejected:
-    return VoteRejected(code, MESSAGES[code].format(**fmt))
-
-
-@dataclass(frozen=True)
-class Allowance:
-    """What an anonymous voter has left on a show (None = unlimited, i.e. signed in)."""
-
-    votes_left: int | None
-    adds_left: int | None
 
 
 @dataclass(frozen=True)
@@ -121,23 +87,6 @@ class _SongContext:
     artist_id: int
     added_by_anon: str | None
     added_by_user_id: int | None
-
-
-def _require_voter(viewer: Viewer) -> str:
-    if viewer.role == "banned":
-        raise rejection("banned")
-    if viewer.voter_key is None:
-        raise rejection("no_identity")
-    return viewer.voter_key
-
-
-def check_open(status: str, starts_at: datetime, now: datetime | None = None) -> None:
-    """Raise unless the show still takes votes: upcoming and not yet started."""
-    if status != ShowStatus.UPCOMING:
-        code = status if status in ("completed", "cancelled", "postponed") else "completed"
-        raise rejection(code)
-    if starts_at <= (now or utcnow()):
-        raise rejection("started")
 
 
 def _is_postgres(session: Session) -> bool:
@@ -270,17 +219,9 @@ def _activity_row(kind: str, viewer: Viewer, ctx: _SongContext) -> dict[str, Any
     }
 
 
-@dataclass
-class _Anon:
-    """One anonymous voter on one show, read under their lock: what counts against the allowance."""
-
-    counted: set[int]  # prediction songs with a vote that counts
-    adds: int = 0
-
-
 def _read_anonymous(
     session: Session, keys: list[tuple[int, str, str]], with_adds: bool
-) -> dict[tuple[int, str], _Anon]:
+) -> dict[tuple[int, str], AnonTally]:
     """Lock each (show, voter, anon id) and read their counted votes (and adds): one round trip.
 
     The locks serialise one voter's allowance checks on one show until the transaction ends, so
@@ -297,7 +238,7 @@ def _read_anonymous(
             steps.append((_ANON_ADDS, {"s": show_id, "anon": anon}))
     results = _run_all(session, steps)
     return {
-        key: _Anon({int(r[0]) for r in results[at]}, int(results[at + 1][0][0]) if with_adds else 0)
+        key: AnonTally({int(r[0]) for r in results[at]}, int(results[at + 1][0][0]) if with_adds else 0)
         for key, at in reads
     }
 
@@ -362,7 +303,7 @@ def set_votes(
     checked: dict[int, _Vote] = {}
     for i, r in enumerate(requests):
         try:
-            voter = _require_voter(r.viewer)
+            voter = require_voter(r.viewer.role, r.viewer.voter_key)
             checked[i] = _Vote(r, voter, _open_song(rows.get(r.prediction_song_id), r.show_id))
         except VoteRejected as exc:
             outcomes[i] = exc
@@ -379,12 +320,13 @@ def set_votes(
     for i in sorted(checked):  # in the order sent: one voter's requests see each other
         v = checked[i]
         anon = anons.get((v.ctx.show_id, v.voter))
-        psid = v.ctx.prediction_song_id
-        if anon is not None and v.ctx.added_by_anon != v.request.viewer.anon_id:
-            if v.request.want and len(anon.counted - {psid}) >= limit:
-                outcomes[i] = rejection("anon_vote_limit", limit=limit)
-                continue
-            (anon.counted.add if v.request.want else anon.counted.discard)(psid)
+        if (
+            anon is not None
+            and v.ctx.added_by_anon != v.request.viewer.anon_id
+            and not anon.take(v.ctx.prediction_song_id, v.request.want, limit)
+        ):
+            outcomes[i] = rejection("anon_vote_limit", limit=limit)
+            continue
         writes.append(i)
     # The vote rows in a fixed order (one song's requests keep theirs), so concurrent batches
     # cannot deadlock on them.
@@ -407,7 +349,7 @@ def set_votes(
         anon = anons.get((v.ctx.show_id, v.voter))
         allow = None
         if with_allowance:
-            allow = Allowance(None, None) if anon is None else _left(len(anon.counted), anon.adds)
+            allow = Allowance(None, None) if anon is None else anon.left()
         outcomes[i] = VoteResult(
             v.ctx.show_id,
             v.ctx.prediction_song_id,
@@ -417,14 +359,6 @@ def set_votes(
             allow,
         )
     return [outcomes[i] for i in range(len(requests))]
-
-
-def _left(used_votes: int, used_adds: int) -> Allowance:
-    """An anonymous voter's free votes and adds left on a show, given what they used."""
-    settings = get_settings()
-    return Allowance(
-        max(settings.anon_votes_per_show - used_votes, 0), max(settings.anon_adds_per_show - used_adds, 0)
-    )
 
 
 def _one(outcome: VoteOutcome) -> VoteResult:
@@ -453,7 +387,7 @@ def add_song(session: Session, viewer: Viewer, show_id: int, song_id: int) -> Ad
     A song already in the prediction is not added twice (unique on prediction and song): the
     adder's vote goes to the existing entry instead.
     """
-    voter = _require_voter(viewer)
+    voter = require_voter(viewer.role, viewer.voter_key)
     show = session.execute(
         text("SELECT status, starts_at, artist_id FROM shows WHERE id = :s").columns(starts_at=_STARTS_AT),
         {"s": show_id},
@@ -538,7 +472,7 @@ def allowance(session: Session, viewer: Viewer, show_id: int) -> Allowance:
         return Allowance(None, None)
     params = {"s": show_id, "v": viewer.voter_key, "anon": viewer.anon_id or ""}
     used_votes, used_adds = _exec(session, _ALLOWANCE_USED, params).one()
-    return _left(int(used_votes), int(used_adds))
+    return allowance_left(int(used_votes), int(used_adds))
 
 
 def closed_reason(session: Session, show_id: int) -> str:

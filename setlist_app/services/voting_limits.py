@@ -15,7 +15,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 
 from setlist_app.auth.viewer import Viewer
-from setlist_app.services.voting import rejection
+from setlist_app.domain.voting_rules import rejection
 from setlist_app.settings import Settings
 
 
