@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
+from setlist_app.domain.voting_rules import AnonTally
 from setlist_app.services import voting
 from setlist_app.services.voting import VoteRejected
 from tests.fixtures.voting import ANON, ANON2, make_show, signed_in_fan, vote_counts
@@ -118,6 +119,15 @@ def test_started_show_is_closed() -> None:
     with pytest.raises(VoteRejected) as exc:
         voting.check_open("upcoming", now, now)
     assert exc.value.message == "Voting closed when the show started."
+
+
+def test_anonymous_tally_refuses_past_the_limit_and_frees_on_unvote() -> None:
+    tally = AnonTally({1, 2})
+    assert tally.take(2, True, 2)  # a repeat vote on a counted song
+    assert not tally.take(3, True, 2)
+    assert tally.counted == {1, 2}
+    assert tally.take(1, False, 2) and tally.take(3, True, 2)
+    assert tally.counted == {2, 3}
 
 
 def test_unknown_or_foreign_song_is_refused(db: Session) -> None:
