@@ -46,12 +46,51 @@ fi
 echo "==> pytest tests/unit (PostgreSQL and Redis unreachable on purpose)"
 TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:1/test TEST_REDIS_URL=redis://127.0.0.1:1 \
   .venv/bin/pytest tests/unit
-echo "==> pytest (integration, simulation, browser)"
-.venv/bin/pytest --ignore=tests/unit
-# The time-sensitive parts again at later machine dates: nothing may depend on the day the code was
-# written (DESIGN.md §13). Only the wall clock moves; scripts/faketime explains the sleep shim.
-for offset in +1y +3y; do
-  echo "==> pytest at today $offset (libfaketime): sync, domain jobs, simulation, voting, fan"
-  PYTHONPATH="$PWD/scripts/faketime" FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$offset" .venv/bin/pytest -q \
-    tests/integration/sync tests/integration/sync_domain tests/sim tests/integration/voting tests/integration/fan
+# Then three lanes at once, each a pytest session with its own PostgreSQL database and Redis DB
+# (TEST_REDIS_DB): much of the suite waits on sockets, workers and the browser, so on 2 cores this
+# takes about half the time of running them one after another.
+#   browser      tests/e2e: the app as `make run` starts it (SQLite) and a PostgreSQL variant
+#   integration  tests/integration and tests/sim, each database test on SQLite and PostgreSQL
+#   later-dates  the time-sensitive parts again at later machine dates: nothing may depend on the day
+#                the code was written (DESIGN.md §13). Only the wall clock moves (libfaketime;
+#                scripts/faketime explains the sleep shim); +1 year on SQLite, +3 years on PostgreSQL.
+logs="$PWD/data/test-logs"
+rm -rf "$logs" && mkdir -p "$logs"
+lane() {  # lane NAME REDIS_DB COMMAND...: run COMMAND in the background, output in $logs/NAME.log
+  local name=$1 db=$2
+  shift 2
+  (
+    start=$SECONDS
+    if TEST_REDIS_DB=$db "$@" >"$logs/$name.log" 2>&1; then rc=0; else rc=$?; fi
+    echo "$rc $((SECONDS - start))" >"$logs/$name.rc"
+    echo "    $name finished in $((SECONDS - start)) s ($([ "$rc" = 0 ] && echo passed || echo FAILED))"
+  ) &
+}
+later_dates() {
+  local rc=0 when
+  for when in "+1y not postgresql" "+3y not sqlite"; do
+    echo "==> pytest at today ${when%% *} (libfaketime), -k '${when#* }': sync, domain jobs, simulation, voting, fan"
+    PYTHONPATH="$PWD/scripts/faketime" FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "${when%% *}" \
+      .venv/bin/pytest -q -k "${when#* }" tests/integration/sync tests/integration/sync_domain tests/sim \
+      tests/integration/voting tests/integration/fan || rc=1
+  done
+  return "$rc"
+}
+echo "==> pytest in three lanes (logs in data/test-logs/): browser, integration, later-dates"
+lane browser 5 .venv/bin/pytest tests/e2e
+lane integration 6 .venv/bin/pytest tests/integration tests/sim
+lane later-dates 7 later_dates
+wait
+failed=0
+for name in browser integration later-dates; do
+  read -r rc took <"$logs/$name.rc"
+  if [ "$rc" = 0 ]; then
+    echo "==> $name: passed in $took s"
+    grep -E "^=+ .*(passed|failed|error).* in |^[0-9]+ passed" "$logs/$name.log" | sed 's/^/    /'
+  else
+    echo "==> $name: FAILED in $took s (full log: data/test-logs/$name.log)"
+    cat "$logs/$name.log"
+    failed=1
+  fi
 done
+exit "$failed"

@@ -38,7 +38,8 @@ REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 # Chosen now, created on first use: the settings point at them from the start, so code reading them
 # in a test outside `tests/unit/` finds the services that test was given.
 _DATABASE_NAME = f"setlist_test_{secrets.token_hex(4)}"
-_REDIS_DB = secrets.randbelow(12) + 4
+# scripts/test.sh gives sessions that run at once their own numbers (TEST_REDIS_DB); else a random one.
+_REDIS_DB = int(os.environ.get("TEST_REDIS_DB") or secrets.randbelow(12) + 4)
 
 
 def _pg_admin() -> psycopg.Connection:
