@@ -61,7 +61,10 @@ def test_three_processes_share_the_limit(redis_url: str) -> None:
     for name, limit in (("fast", 10), ("tm", 2)):
         ordered = sorted(stamps[name])
         span = ordered[-1] - ordered[0]
-        worst = _max_in_window(ordered, 0.98)  # 20 ms slack for timestamping after the grant
+        # Stamps are taken after acquire() returns: on a loaded 2-core machine (make test runs three
+        # sessions at once) that is up to ~100 ms after the grant. A limiter that is not shared
+        # across the 3 processes would let 3x the limit through, far beyond this slack.
+        worst = _max_in_window(ordered, 0.9)
         achieved = (len(ordered) - 1) / span
         print(
             f"{name}: limit {limit}/s, {len(ordered)} calls in {span:.2f}s, {achieved:.2f}/s, max per 1 s {worst}"
