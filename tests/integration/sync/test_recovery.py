@@ -47,11 +47,12 @@ async def test_worker_killed_mid_job_reruns_after_lease_and_applies_once(
     try:
 
         def hanging() -> bool:
+            assert proc.poll() is None, f"the crash worker exited early ({proc.returncode})"
             with Session(engine) as s:
                 job, artist = s.get(SyncJob, job_id), s.get(Artist, artist_id)
                 return job.status == "running" and artist.catalog_status == "syncing"
 
-        _wait_for(hanging)
+        _wait_for(hanging, timeout=60)  # a fresh interpreter importing the app: slow on a busy box
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
