@@ -54,6 +54,7 @@ TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:1/test TEST_REDIS_URL=redis://
 #   later-dates  the time-sensitive parts again at later machine dates: nothing may depend on the day
 #                the code was written (DESIGN.md §13). Only the wall clock moves (libfaketime;
 #                scripts/faketime explains the sleep shim); +1 year on SQLite, +3 years on PostgreSQL.
+#                pytest-timeout's thread method: a hung test ends the run with every stack printed.
 logs="$PWD/data/test-logs"
 rm -rf "$logs" && mkdir -p "$logs"
 lane() {  # lane NAME REDIS_DB COMMAND...: run COMMAND in the background, output in $logs/NAME.log
@@ -71,7 +72,7 @@ later_dates() {
   for when in "+1y not postgresql" "+3y not sqlite"; do
     echo "==> pytest at today ${when%% *} (libfaketime), -k '${when#* }': sync, domain jobs, simulation, voting, fan"
     PYTHONPATH="$PWD/scripts/faketime" FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "${when%% *}" \
-      .venv/bin/pytest -q -k "${when#* }" tests/integration/sync tests/integration/sync_domain tests/sim \
+      .venv/bin/pytest -q --timeout-method=thread -k "${when#* }" tests/integration/sync tests/integration/sync_domain tests/sim \
       tests/integration/voting tests/integration/fan || rc=1
   done
   return "$rc"

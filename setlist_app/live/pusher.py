@@ -258,7 +258,10 @@ class LiveHub:
         last = 0.0
         while True:
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                # Not asyncio.wait_for: on Python 3.11 it swallows a cancel that arrives as the
+                # wait completes, and the flusher (so the worker's shutdown) never ended.
+                async with asyncio.timeout(1.0):
+                    await self._wake.wait()
             except TimeoutError:
                 # A closed tab leaves its rooms inside socket.io without telling us: notice it here.
                 if self.local_viewers() == self._written:
