@@ -256,3 +256,11 @@ def labelled_select(
         align="center",
         spacing="2",
     )
+
+
+def keyed(key: rx.Var, row: rx.Component) -> rx.Component:
+    """Key a table row by its record, not its position: when a live table gains a row at the top,
+    React would otherwise hand an open confirm dialog to whichever record now sits in that place
+    (or unmount it)."""
+    row.key = key
+    return row

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from setlist_app.components.admin.layout import admin_page
-from setlist_app.components.admin.widgets import chip, data_table, muted, poller, section_card
+from setlist_app.components.admin.widgets import chip, data_table, keyed, muted, poller, section_card
 from setlist_app.state.admin.crons import AdminCronsState
 
 
@@ -58,57 +58,60 @@ def interval_form(name: rx.Var[str], interval: rx.Var[str]) -> rx.Component:
 def _cron_row(row: rx.Var) -> rx.Component:
     name = row.name
     runs = row.runs
-    return rx.table.row(
-        rx.table.cell(
-            rx.vstack(
-                rx.hstack(
-                    rx.code(name, size="2"),
-                    rx.cond(row.essential, rx.badge("essential", size="1", variant="outline")),
-                    spacing="2",
-                    align="center",
+    return keyed(
+        name,
+        rx.table.row(
+            rx.table.cell(
+                rx.vstack(
+                    rx.hstack(
+                        rx.code(name, size="2"),
+                        rx.cond(row.essential, rx.badge("essential", size="1", variant="outline")),
+                        spacing="2",
+                        align="center",
+                    ),
+                    muted(row.description),
+                    spacing="1",
                 ),
-                muted(row.description),
-                spacing="1",
+                max_width="300px",
             ),
-            max_width="300px",
-        ),
-        rx.table.cell(
-            rx.switch(
-                checked=row.enabled,
-                on_change=lambda v: AdminCronsState.toggle(name, v),
-                disabled=AdminCronsState.busy == "toggle:" + name,
-                class_name="cron-enabled",
-                custom_attrs={"data-cron": name},
-                aria_label="Enabled",
-            )
-        ),
-        rx.table.cell(
-            interval_form(name=name, interval=row.interval),
-            muted(row.interval_text),
-        ),
-        rx.table.cell(rx.text(row.next_run, size="1"), white_space="nowrap"),
-        rx.table.cell(
-            rx.vstack(
-                rx.hstack(rx.foreach(runs, _run_chip), spacing="1", wrap="wrap"),
-                muted(row.last_ago),
-                spacing="1",
+            rx.table.cell(
+                rx.switch(
+                    checked=row.enabled,
+                    on_change=lambda v: AdminCronsState.toggle(name, v),
+                    disabled=AdminCronsState.busy == "toggle:" + name,
+                    class_name="cron-enabled",
+                    custom_attrs={"data-cron": name},
+                    aria_label="Enabled",
+                )
             ),
+            rx.table.cell(
+                interval_form(name=name, interval=row.interval),
+                muted(row.interval_text),
+            ),
+            rx.table.cell(rx.text(row.next_run, size="1"), white_space="nowrap"),
+            rx.table.cell(
+                rx.vstack(
+                    rx.hstack(rx.foreach(runs, _run_chip), spacing="1", wrap="wrap"),
+                    muted(row.last_ago),
+                    spacing="1",
+                ),
+            ),
+            rx.table.cell(
+                rx.button(
+                    rx.icon("play", size=12),
+                    rx.cond(row.run_now_requested, "Requested", "Run now"),
+                    size="1",
+                    variant="soft",
+                    loading=AdminCronsState.busy == "run:" + name,
+                    on_click=AdminCronsState.run_now(name),
+                    disabled=row.run_now_requested,
+                    class_name="cron-run-now",
+                    white_space="nowrap",
+                )
+            ),
+            class_name="cron-row",
+            custom_attrs={"data-cron": name},
         ),
-        rx.table.cell(
-            rx.button(
-                rx.icon("play", size=12),
-                rx.cond(row.run_now_requested, "Requested", "Run now"),
-                size="1",
-                variant="soft",
-                loading=AdminCronsState.busy == "run:" + name,
-                on_click=AdminCronsState.run_now(name),
-                disabled=row.run_now_requested,
-                class_name="cron-run-now",
-                white_space="nowrap",
-            )
-        ),
-        class_name="cron-row",
-        custom_attrs={"data-cron": name},
     )
 
 

@@ -10,6 +10,7 @@ from setlist_app.components.admin.widgets import (
     confirm_button,
     data_table,
     empty_row,
+    keyed,
     labelled_select,
     muted,
     pager,
@@ -24,55 +25,58 @@ from setlist_app.state.admin.jobs import ANY, AdminJobsState
 
 def _job_row(row: rx.Var) -> rx.Component:
     job_id = row.id
-    return rx.table.row(
-        rx.table.cell(
-            rx.link("#" + job_id, on_click=AdminJobsState.select(job_id), cursor="pointer", size="1")
-        ),
-        rx.table.cell(rx.code(row.kind, size="1")),
-        rx.table.cell(
-            rx.vstack(rx.text(row.artist, size="1"), muted(row.key), spacing="0"), max_width="220px"
-        ),
-        rx.table.cell(chip(row.status)),
-        rx.table.cell(rx.text(row.attempts, size="1")),
-        rx.table.cell(
-            rx.tooltip(rx.text(row.created_ago, size="1"), content=row.created), white_space="nowrap"
-        ),
-        rx.table.cell(rx.text(row.duration, size="1"), white_space="nowrap"),
-        rx.table.cell(
-            rx.text(row.error, size="1", color=rx.color("red", 11), trim="both"), max_width="220px"
-        ),
-        rx.table.cell(
-            rx.hstack(
-                rx.button("Details", size="1", variant="ghost", on_click=AdminJobsState.select(job_id)),
-                rx.cond(
-                    row.can_retry != "",
-                    rx.button(
-                        rx.icon("rotate-ccw", size=12),
-                        "Retry",
-                        size="1",
-                        variant="soft",
-                        loading=AdminJobsState.busy == "retry:" + job_id,
-                        on_click=AdminJobsState.retry(job_id),
-                        class_name="job-retry",
+    return keyed(
+        job_id,
+        rx.table.row(
+            rx.table.cell(
+                rx.link("#" + job_id, on_click=AdminJobsState.select(job_id), cursor="pointer", size="1")
+            ),
+            rx.table.cell(rx.code(row.kind, size="1")),
+            rx.table.cell(
+                rx.vstack(rx.text(row.artist, size="1"), muted(row.key), spacing="0"), max_width="220px"
+            ),
+            rx.table.cell(chip(row.status)),
+            rx.table.cell(rx.text(row.attempts, size="1")),
+            rx.table.cell(
+                rx.tooltip(rx.text(row.created_ago, size="1"), content=row.created), white_space="nowrap"
+            ),
+            rx.table.cell(rx.text(row.duration, size="1"), white_space="nowrap"),
+            rx.table.cell(
+                rx.text(row.error, size="1", color=rx.color("red", 11), trim="both"), max_width="220px"
+            ),
+            rx.table.cell(
+                rx.hstack(
+                    rx.button("Details", size="1", variant="ghost", on_click=AdminJobsState.select(job_id)),
+                    rx.cond(
+                        row.can_retry != "",
+                        rx.button(
+                            rx.icon("rotate-ccw", size=12),
+                            "Retry",
+                            size="1",
+                            variant="soft",
+                            loading=AdminJobsState.busy == "retry:" + job_id,
+                            on_click=AdminJobsState.retry(job_id),
+                            class_name="job-retry",
+                        ),
                     ),
-                ),
-                rx.cond(
-                    row.can_cancel != "",
-                    confirm_button(
-                        "Cancel",
-                        title="Cancel job #" + job_id + "?",
-                        description="The pending job will not run. Planners or admins may request it again.",
-                        on_confirm=AdminJobsState.cancel(job_id),
-                        loading=AdminJobsState.busy == "cancel:" + job_id,
-                        confirm_label="Cancel job",
-                        class_name="job-cancel",
+                    rx.cond(
+                        row.can_cancel != "",
+                        confirm_button(
+                            "Cancel",
+                            title="Cancel job #" + job_id + "?",
+                            description="The pending job will not run. Planners or admins may request it again.",
+                            on_confirm=AdminJobsState.cancel(job_id),
+                            loading=AdminJobsState.busy == "cancel:" + job_id,
+                            confirm_label="Cancel job",
+                            class_name="job-cancel",
+                        ),
                     ),
-                ),
-                spacing="2",
-            )
+                    spacing="2",
+                )
+            ),
+            class_name="job-row",
+            custom_attrs={"data-status": row.status},
         ),
-        class_name="job-row",
-        custom_attrs={"data-status": row.status},
     )
 
 

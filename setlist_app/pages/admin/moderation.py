@@ -10,6 +10,7 @@ from setlist_app.components.admin.widgets import (
     confirm_button,
     data_table,
     empty_row,
+    keyed,
     muted,
     pager,
     poller,
@@ -20,55 +21,60 @@ from setlist_app.state.admin.moderation import AdminModerationState
 
 def _flag_row(f: rx.Var) -> rx.Component:
     busy = AdminModerationState.busy == "flag:" + f.id
-    return rx.table.row(
-        rx.table.cell(
-            rx.vstack(rx.text(f.song, weight="medium"), muted("added by " + f.added_by), spacing="0")
-        ),
-        rx.table.cell(
-            rx.vstack(rx.link(f.show, href="/shows/" + f.show_slug, size="1"), muted(f.artist), spacing="0"),
-            max_width="220px",
-        ),
-        rx.table.cell(
-            rx.vstack(
-                rx.text(f.reason, size="1"),
-                muted("by " + f.reporter + " · " + f.created),
-                spacing="0",
+    return keyed(
+        f.id,
+        rx.table.row(
+            rx.table.cell(
+                rx.vstack(rx.text(f.song, weight="medium"), muted("added by " + f.added_by), spacing="0")
             ),
-            max_width="240px",
-        ),
-        rx.table.cell(f.reports),
-        rx.table.cell(f.vote_count),
-        rx.table.cell(chip(f.status)),
-        rx.table.cell(
-            rx.cond(
-                f.status == "open",
-                rx.hstack(
-                    rx.button(
-                        "Dismiss",
-                        size="1",
-                        variant="soft",
-                        color_scheme="gray",
-                        loading=busy,
-                        on_click=AdminModerationState.dismiss(f.id),
-                        class_name="flag-dismiss",
-                    ),
-                    confirm_button(
-                        "Remove song",
-                        title="Remove \u201c" + f.song + "\u201d from this prediction?",
-                        description="The song is hidden from the show's prediction and its "
-                        + f.vote_count
-                        + " vote(s) are taken back. Every open report on it is closed.",
-                        on_confirm=AdminModerationState.remove(f.id),
-                        loading=busy,
-                        class_name="flag-remove",
-                    ),
-                    spacing="2",
+            rx.table.cell(
+                rx.vstack(
+                    rx.link(f.show, href="/shows/" + f.show_slug, size="1"), muted(f.artist), spacing="0"
                 ),
-                muted(f.resolved),
-            )
+                max_width="220px",
+            ),
+            rx.table.cell(
+                rx.vstack(
+                    rx.text(f.reason, size="1"),
+                    muted("by " + f.reporter + " · " + f.created),
+                    spacing="0",
+                ),
+                max_width="240px",
+            ),
+            rx.table.cell(f.reports),
+            rx.table.cell(f.vote_count),
+            rx.table.cell(chip(f.status)),
+            rx.table.cell(
+                rx.cond(
+                    f.status == "open",
+                    rx.hstack(
+                        rx.button(
+                            "Dismiss",
+                            size="1",
+                            variant="soft",
+                            color_scheme="gray",
+                            loading=busy,
+                            on_click=AdminModerationState.dismiss(f.id),
+                            class_name="flag-dismiss",
+                        ),
+                        confirm_button(
+                            "Remove song",
+                            title="Remove \u201c" + f.song + "\u201d from this prediction?",
+                            description="The song is hidden from the show's prediction and its "
+                            + f.vote_count
+                            + " vote(s) are taken back. Every open report on it is closed.",
+                            on_confirm=AdminModerationState.remove(f.id),
+                            loading=busy,
+                            class_name="flag-remove",
+                        ),
+                        spacing="2",
+                    ),
+                    muted(f.resolved),
+                )
+            ),
+            class_name="flag-row",
+            custom_attrs={"data-flag": f.id},
         ),
-        class_name="flag-row",
-        custom_attrs={"data-flag": f.id},
     )
 
 

@@ -10,6 +10,7 @@ from setlist_app.components.admin.widgets import (
     confirm_button,
     data_table,
     empty_row,
+    keyed,
     poller,
     section_card,
 )
@@ -22,30 +23,33 @@ def providers() -> rx.Component:
         rx.table.body(
             rx.foreach(
                 AdminProvidersState.circuits,
-                lambda c: rx.table.row(
-                    rx.table.cell(rx.text(c.provider, weight="medium")),
-                    rx.table.cell(chip(c.state)),
-                    rx.table.cell(c.failures),
-                    rx.table.cell(rx.text(c.opened, size="1")),
-                    rx.table.cell(rx.text(c.retry, size="1")),
-                    rx.table.cell(rx.text(c.last_error, size="1", trim="both"), max_width="260px"),
-                    rx.table.cell(
-                        rx.cond(
-                            c.state != "closed",
-                            confirm_button(
-                                "Reset",
-                                title="Close the " + c.provider + " circuit?",
-                                description="Calls resume at once. If the provider is still failing, the circuit "
-                                "opens again.",
-                                on_confirm=AdminProvidersState.reset_provider(c.provider),
-                                loading=AdminProvidersState.busy == "provider:" + c.provider,
-                                color="amber",
-                                class_name="reset-provider",
-                            ),
-                        )
+                lambda c: keyed(
+                    c.provider,
+                    rx.table.row(
+                        rx.table.cell(rx.text(c.provider, weight="medium")),
+                        rx.table.cell(chip(c.state)),
+                        rx.table.cell(c.failures),
+                        rx.table.cell(rx.text(c.opened, size="1")),
+                        rx.table.cell(rx.text(c.retry, size="1")),
+                        rx.table.cell(rx.text(c.last_error, size="1", trim="both"), max_width="260px"),
+                        rx.table.cell(
+                            rx.cond(
+                                c.state != "closed",
+                                confirm_button(
+                                    "Reset",
+                                    title="Close the " + c.provider + " circuit?",
+                                    description="Calls resume at once. If the provider is still failing, the circuit "
+                                    "opens again.",
+                                    on_confirm=AdminProvidersState.reset_provider(c.provider),
+                                    loading=AdminProvidersState.busy == "provider:" + c.provider,
+                                    color="amber",
+                                    class_name="reset-provider",
+                                ),
+                            )
+                        ),
+                        class_name="circuit-row",
+                        custom_attrs={"data-provider": c.provider, "data-state": c.state},
                     ),
-                    class_name="circuit-row",
-                    custom_attrs={"data-provider": c.provider, "data-state": c.state},
                 ),
             )
         ),
@@ -77,20 +81,23 @@ def providers() -> rx.Component:
             ),
             rx.foreach(
                 AdminProvidersState.artist_breakers,
-                lambda a: rx.table.row(
-                    rx.table.cell(rx.link(a.name, href="/artists/" + a.slug)),
-                    rx.table.cell(a.failures),
-                    rx.table.cell(rx.text(a.until + " (" + a.until_ago + ")", size="1")),
-                    rx.table.cell(
-                        confirm_button(
-                            "Reset",
-                            title="End the backoff of " + a.name + "?",
-                            description="The catalog planner may sync this artist again on its next run.",
-                            on_confirm=AdminProvidersState.reset_artist(a.id),
-                            loading=AdminProvidersState.busy == "artist:" + a.id,
-                            color="amber",
-                            class_name="reset-artist",
-                        )
+                lambda a: keyed(
+                    a.id,
+                    rx.table.row(
+                        rx.table.cell(rx.link(a.name, href="/artists/" + a.slug)),
+                        rx.table.cell(a.failures),
+                        rx.table.cell(rx.text(a.until + " (" + a.until_ago + ")", size="1")),
+                        rx.table.cell(
+                            confirm_button(
+                                "Reset",
+                                title="End the backoff of " + a.name + "?",
+                                description="The catalog planner may sync this artist again on its next run.",
+                                on_confirm=AdminProvidersState.reset_artist(a.id),
+                                loading=AdminProvidersState.busy == "artist:" + a.id,
+                                color="amber",
+                                class_name="reset-artist",
+                            )
+                        ),
                     ),
                 ),
             ),
