@@ -30,6 +30,10 @@ config = rx.Config(
     redis_url=settings.redis_db_url(settings.redis_db_reflex),
     state_manager_mode=os.environ["REFLEX_STATE_MANAGER_MODE"],
     telemetry_enabled=False,
+    # CORS (every Starlette layer) and the event websocket's handshake (engine.io refuses a foreign
+    # Origin) accept APP_URL's origin and CORS_ALLOWED_ORIGINS only: a page elsewhere cannot use a
+    # visitor's cookies on our socket.
+    cors_allowed_origins=tuple(settings.allowed_origins),
     show_built_with_reflex=False,
     default_color_mode="dark",
     disable_plugins=[rx.plugins.SitemapPlugin],

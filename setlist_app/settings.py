@@ -6,11 +6,13 @@ Defaults are the embedded first-run setup: a SQLite file, local Redis, the local
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +39,12 @@ class Settings(BaseSettings):
     redis_db_app: int = 2
 
     port: int = 3000  # the app (frontend and backend on one port in prod mode)
-    app_url: str = "http://127.0.0.1:3000"
+    app_url: str = "http://127.0.0.1:3000"  # the public URL; unset = http://127.0.0.1:<PORT>
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs or CIDRs, e.g.
+    # "127.0.0.1,10.0.0.0/8"); empty = none: the socket's peer is the client (README "Production").
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Origins besides APP_URL's that may call us with credentials (CORS) or open the event websocket.
+    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     secret_key: str = Field("dev-insecure-secret-change-me", min_length=16)
     admin_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)  # comma-separated
 
@@ -73,6 +80,7 @@ class Settings(BaseSettings):
     anon_adds_per_show: int = 2
     vote_rate_per_minute: int = 100  # per voter, against scripted abuse
     anon_ip_rate_per_minute: int = 60  # per client IP for anonymous voters (cookie churn)
+    artist_requests_per_ip_per_hour: int = 10  # new artist discoveries per client IP (beside 5 per requester)
     live_tick_ms: int = 50  # at most one snapshot per show per tick, per backend worker (README Benchmarks)
     live_resync_seconds: float = 5.0  # re-read watched shows this often even without a publish
     health_poll_seconds: float = 3.0  # each backend worker re-reads sync health this often for the banner
@@ -105,7 +113,9 @@ class Settings(BaseSettings):
     # Base URL for OAuth redirect URIs; empty = the URL the browser used (request's scheme and host).
     auth_redirect_base_url: str = ""
     session_max_age_seconds: int = 30 * 24 * 3600
-    session_cache_seconds: float = 5.0  # per-process viewer cache: role changes apply within this
+    session_cache_seconds: float = (
+        5.0  # per-process role cache (sign-out, bans, role changes still apply at once)
+    )
     oauth_state_max_age_seconds: int = 600  # a sign-in must finish within this
     # AES-256-GCM keys for OAuth tokens: "kid:base64key,kid2:base64key"; the first encrypts, all
     # decrypt (rotation). No key = Spotify connect is disabled (simulator-only dev key aside).
@@ -135,6 +145,38 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [e.strip().lower() for e in value.split(",") if e.strip()]
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        """A typo must fail at startup, not silently trust nobody (or the wrong network)."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for network in value:
+                ipaddress.ip_network(str(network), strict=False)  # ValueError names the bad entry
+        return value
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin_of(part) for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _default_app_url(self) -> Settings:
+        if "app_url" not in self.model_fields_set:
+            self.app_url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """APP_URL's origin (with its loopback twin: 127.0.0.1 and localhost are one machine) and
+        CORS_ALLOWED_ORIGINS: the only origins CORS and the websocket handshake accept."""
+        own = origin_of(self.app_url)
+        twins = [own.replace("//127.0.0.1", "//localhost"), own.replace("//localhost", "//127.0.0.1")]
+        return list(dict.fromkeys([own, *twins, *self.cors_allowed_origins]))
 
     @property
     def is_sqlite(self) -> bool:
@@ -178,6 +220,17 @@ class Settings(BaseSettings):
         if keyed.get(name):
             return REAL_PROVIDER_URLS[name]
         return f"{self.simulator_url.rstrip('/')}/{name.replace('_', '-')}"
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` as a browser sends it in `Origin` (lower case, no default port)."""
+    parts = urlsplit(url.strip())
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}.get(scheme)
+    port = parts.port
+    return f"{scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
 @lru_cache

@@ -11,6 +11,7 @@ from setlist_app.api.health import health_routes
 from setlist_app.api.metrics_route import metrics_routes
 from setlist_app.api.middleware import AnonymousIdMiddleware
 from setlist_app.api.not_found import NotFoundStatusMiddleware
+from setlist_app.api.proxy import trusted_proxies
 from setlist_app.api.security import SecurityHeadersMiddleware
 from setlist_app.observability.middleware import RequestMetricsMiddleware
 
@@ -21,9 +22,12 @@ def api_routes() -> list[BaseRoute]:
 
 
 def build_api() -> Starlette:
+    """Our routes and middleware; the proxy headers are resolved first, so everything after them
+    (and Reflex's websocket, mounted inside) sees the client's real address and scheme."""
     return Starlette(
         routes=api_routes(),
         middleware=[
+            Middleware(trusted_proxies),
             Middleware(RequestMetricsMiddleware),
             Middleware(SecurityHeadersMiddleware),
             Middleware(AnonymousIdMiddleware),

@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 
 from setlist_app.api.guards import admin_only, same_origin, viewer_from_request
+from setlist_app.api.security import is_https
 from setlist_app.auth import sessions, spotify_tokens
 from setlist_app.auth.accounts import OidcProfile, sign_in
 from setlist_app.auth.cookies import ANON_COOKIE, SESSION_COOKIE, anon_id_from_cookies
@@ -59,10 +60,6 @@ def _problem(status: int, title: str, detail: str) -> HTMLResponse:
 
 def _settings(request: Request) -> Settings:
     return request.app.state.settings
-
-
-def _https(request: Request) -> bool:
-    return request.url.scheme == "https" or _settings(request).app_url.startswith("https://")
 
 
 def _redirect_uri(request: Request, path: str) -> str:
@@ -124,7 +121,7 @@ async def callback(request: Request) -> Response:
         path="/",
         httponly=True,
         samesite="lax",
-        secure=_https(request),
+        secure=is_https(request.scope, settings),
     )
     return response
 

@@ -15,10 +15,11 @@ from setlist_app.auth.cookies import (
 )
 
 
-def anon_cookie_header(secure: bool) -> str:
-    """A Set-Cookie value with a fresh signed anonymous id."""
+def anon_cookie_header() -> str:
+    """A Set-Cookie value with a fresh signed anonymous id (`Secure` is added over https by
+    `api/security.py`, which wraps this middleware)."""
     flags = f"Path=/; Max-Age={ANON_MAX_AGE}; HttpOnly; SameSite=Lax"
-    return f"{ANON_COOKIE}={sign(new_anon_id(), 'anon')}; {flags}{'; Secure' if secure else ''}"
+    return f"{ANON_COOKIE}={sign(new_anon_id(), 'anon')}; {flags}"
 
 
 class AnonymousIdMiddleware:
@@ -40,11 +41,10 @@ class AnonymousIdMiddleware:
         if anon_id_from_cookies(cookies) is not None:
             await self.app(scope, receive, send)
             return
-        secure = scope.get("scheme") == "https"
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).append("set-cookie", anon_cookie_header(secure))
+                MutableHeaders(scope=message).append("set-cookie", anon_cookie_header())
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

@@ -6,6 +6,10 @@ script) and eval (Reflex runs server-sent toasts, call_script and call_function 
 their JavaScript; without it every `rx.toast` from a handler is a CSP error), inline styles
 (Emotion/Radix inject them), images from https (artist art) and the local simulator, the event
 websocket on our own host. Nothing may frame us, post forms elsewhere, load plugins or rebase URLs.
+
+HSTS and the `Secure` flag on every cookie we set (the anonymous id, the session, the sign-in flow's)
+follow one rule, `is_https`: the request's effective scheme (a trusted proxy's X-Forwarded-Proto,
+see `api/proxy.py`) or an https `APP_URL`.
 """
 
 from __future__ import annotations
@@ -51,8 +55,20 @@ def security_headers(settings: Settings, host: str, https: bool) -> dict[str, st
     return headers
 
 
+def is_https(scope: Scope, settings: Settings) -> bool:
+    """True when the browser reached us over TLS, directly or through a trusted proxy."""
+    return scope.get("scheme") == "https" or settings.app_url.startswith("https://")
+
+
+def secure_cookie(set_cookie: str) -> str:
+    """A Set-Cookie value with the `Secure` attribute (added once)."""
+    attributes = [part.strip().lower() for part in set_cookie.split(";")[1:]]
+    return set_cookie if "secure" in attributes else f"{set_cookie}; Secure"
+
+
 class SecurityHeadersMiddleware:
-    """Adds the headers above to HTTP responses that do not set them already."""
+    """Adds the headers above to HTTP responses that do not set them already; over https, marks
+    every cookie `Secure`."""
 
     def __init__(self, app: ASGIApp, settings: Settings | None = None) -> None:
         self.app = app
@@ -65,7 +81,8 @@ class SecurityHeadersMiddleware:
         host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
         # A hostile Host header must not inject directives.
         host = host if host and all(c.isalnum() or c in ".-:[]" for c in host) else ""
-        extra = security_headers(self.settings, host, scope.get("scheme") == "https")
+        https = is_https(scope, self.settings)
+        extra = security_headers(self.settings, host, https)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -73,6 +90,11 @@ class SecurityHeadersMiddleware:
                 for name, value in extra.items():
                     if name not in headers:
                         headers[name] = value
+                if https:
+                    message["headers"] = [
+                        (k, secure_cookie(v.decode("latin-1")).encode("latin-1") if k == b"set-cookie" else v)
+                        for k, v in message["headers"]
+                    ]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlmodel import Session
 
+from setlist_app.auth.sessions import user_changed_after_commit
 from setlist_app.auth.viewer import Viewer
 from setlist_app.models.users import Role, User
 from setlist_app.settings import Settings
@@ -37,10 +38,12 @@ def bootstrap_admin(session: Session, user: User, email_verified: bool, settings
 
 
 def set_role(session: Session, actor: Viewer, user_id: int, role: str) -> None:
-    """Change a user's role (admins only; an admin cannot demote or ban themselves). Caller commits."""
+    """Change a user's role (admins only; an admin cannot demote or ban themselves). Caller commits;
+    from then on every worker sees the new role on the user's next event."""
     require_admin(actor)
     if role not in {r.value for r in Role}:
         raise ValueError(f"unknown role {role!r}")
     if user_id == actor.user_id and role != Role.ADMIN:
         raise PermissionDenied("You cannot remove your own admin role")
     session.execute(update(User).where(User.id == user_id).values(role=role))
+    user_changed_after_commit(session, user_id)

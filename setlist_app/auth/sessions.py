@@ -2,8 +2,12 @@
 
 The cookie carries `sign(session id)`; Redis maps sha256(session id) -> user id with the session's
 lifetime, so sign-out and "end all sessions" work server-side and a Redis dump holds no usable
-cookie. The role and name come from the users table on every resolution (cached per session for
-`session_cache_seconds`, because states resolve the viewer on every event).
+cookie. The role and name come from the users table; each process caches them per session (for
+`session_cache_seconds`, because states resolve the viewer on every event), but a cached answer is
+used only after one Redis round trip (MGET) shows that the session still exists and that the user's
+version is the one the answer was read at. So sign-out and `destroy_user_sessions` (a ban, "sign out
+everywhere") hold on every worker from the next event, and `user_changed` (a role change) makes every
+worker re-read the user on its next event: no cross-process cache invalidation to miss.
 Losing Redis signs everyone out; it never grants anything.
 """
 
@@ -13,10 +17,11 @@ import hashlib
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlmodel import Session
 
 from setlist_app.auth.cookies import SESSION_COOKIE, sign, unsign
@@ -26,8 +31,17 @@ from setlist_app.settings import get_settings
 
 _PREFIX = "setlist:session"
 _CACHE_MAX = 10_000
-_cache: dict[str, tuple[float, tuple[int, str, str] | None]] = {}
 _cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _Cached:
+    expires: float  # time.monotonic()
+    user: tuple[int, str, str] | None  # (id, role, name); None: no such session
+    version: bytes | None  # the user's version key when `user` was read
+
+
+_cache: dict[str, _Cached] = {}
 
 
 @lru_cache(maxsize=4)
@@ -46,6 +60,10 @@ def _key(session_id: str) -> str:
 
 def _user_key(user_id: int) -> str:
     return f"{_PREFIX}:user:{user_id}"
+
+
+def _version_key(user_id: int) -> str:
+    return f"{_PREFIX}:version:{user_id}"
 
 
 def create_session(user_id: int) -> str:
@@ -74,13 +92,29 @@ def destroy_session(cookie_value: str | None) -> None:
 
 
 def destroy_user_sessions(user_id: int) -> int:
-    """End every session of a user (e.g. after a ban); returns how many were live."""
+    """End every session of a user at once on every worker (a ban, "sign out everywhere", a deleted
+    account); returns how many were live."""
     client = _redis()
     keys = [k.decode() for k in client.smembers(_user_key(user_id))]
     ended = int(client.delete(*keys)) if keys else 0
     client.delete(_user_key(user_id))
-    clear_cache()
+    user_changed(user_id)
     return ended
+
+
+def user_changed(user_id: int) -> None:
+    """Make every worker re-read this user's role and name on its next event (call it after the
+    change is committed: a worker reading before the commit would cache the old row at the new
+    version)."""
+    pipe = _redis().pipeline()
+    pipe.incr(_version_key(user_id))
+    pipe.expire(_version_key(user_id), get_settings().session_max_age_seconds)
+    pipe.execute()
+
+
+def user_changed_after_commit(db: Session, user_id: int) -> None:
+    """`user_changed` once `db` commits (role changes are written inside an admin transaction)."""
+    event.listen(db, "after_commit", lambda _db: user_changed(user_id), once=True)
 
 
 def _forget(session_id: str) -> None:
@@ -93,13 +127,23 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def _lookup(session_id: str) -> tuple[int, str, str] | None:
-    raw = _redis().get(_key(session_id))
+def _lookup(session_id: str, expires: float) -> _Cached:
+    client = _redis()
+    raw = client.get(_key(session_id))
     if raw is None:
-        return None
+        return _Cached(expires, None, None)
+    version = client.get(_version_key(int(raw)))  # before the row: a later change bumps it again
     with Session(get_engine()) as db:
         row = db.execute(select(User.id, User.role, User.name).where(User.id == int(raw))).one_or_none()
-    return (row.id, row.role, row.name) if row is not None else None
+    return _Cached(expires, (row.id, row.role, row.name) if row is not None else None, version)
+
+
+def _still_valid(session_id: str, hit: _Cached) -> bool:
+    """One round trip: the session still names this user, whose version has not moved."""
+    if hit.user is None:
+        return True  # an unknown session id never becomes valid (new sessions get new ids)
+    owner, version = _redis().mget(_key(session_id), _version_key(hit.user[0]))
+    return owner == str(hit.user[0]).encode() and version == hit.version
 
 
 def user_from_cookies(cookies: dict[str, str]) -> tuple[int, str, str] | None:
@@ -110,12 +154,10 @@ def user_from_cookies(cookies: dict[str, str]) -> tuple[int, str, str] | None:
     now = time.monotonic()
     with _cache_lock:
         hit = _cache.get(session_id)
-    if hit is not None and hit[0] > now:
-        found = hit[1]
-    else:
-        found = _lookup(session_id)
+    if hit is None or hit.expires <= now or not _still_valid(session_id, hit):
+        hit = _lookup(session_id, now + get_settings().session_cache_seconds)
         with _cache_lock:
             if len(_cache) >= _CACHE_MAX:
                 _cache.clear()
-            _cache[session_id] = (now + get_settings().session_cache_seconds, found)
-    return found
+            _cache[session_id] = hit
+    return hit.user

@@ -49,7 +49,8 @@ def _request_id(scope: Scope) -> str:
 
 
 class RequestMetricsMiddleware:
-    """Binds a request id (echoed as X-Request-ID) and observes HTTP latency per route group."""
+    """Binds a request id (echoed as X-Request-ID) and the client's address (the real one behind a
+    trusted proxy: `api/proxy.py` runs first) to log lines, and observes HTTP latency per route group."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -68,7 +69,8 @@ class RequestMetricsMiddleware:
             await send(message)
 
         started = time.perf_counter()
-        token = obs_logging.bind(request_id=request_id)
+        client = scope.get("client")
+        token = obs_logging.bind(request_id=request_id, client=client[0] if client else "")
         try:
             await self.app(scope, receive, send_wrapped)
         finally:
@@ -87,7 +89,8 @@ class EventMetricsMiddleware:
 
     async def preprocess(self, app: Any, state: Any, event: Any) -> None:
         handler = ".".join(str(event.name).split(".")[-2:])  # substate.handler: bounded
-        obs_logging.bind(event=handler, event_id=uuid.uuid4().hex[:16])  # this event's task only
+        client = state.router.session.client_ip  # the websocket's, after `api/proxy.py`
+        obs_logging.bind(event=handler, event_id=uuid.uuid4().hex[:16], client=client)  # this task only
         task = asyncio.current_task()
         if task is not None:
             started = time.perf_counter()

@@ -240,7 +240,13 @@ def postgres_app(launcher_app: E2EApp, database_url: str, redis_url: str) -> Ite
     """PostgreSQL with two backend workers on the launcher's build, its own simulator, no arq worker."""
     with start_simulator(create_app()) as simulator:
         port = free_port()
-        env = service_env(database_url, redis_url, lift_limits=False, SIMULATOR_URL=simulator.url)
+        env = service_env(
+            database_url,
+            redis_url,
+            lift_limits=False,
+            SIMULATOR_URL=simulator.url,
+            APP_URL=f"http://127.0.0.1:{port}",  # the origin the event websocket accepts
+        )
         proc = serve.start_backend(port, 2, env, ARTIFACTS / "app-postgres.log", mount_frontend=True)
         try:
             yield E2EApp(

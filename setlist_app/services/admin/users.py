@@ -106,9 +106,9 @@ def change_role(session: Session, actor: Viewer, user_id: int, role: str) -> str
 
 
 def _end_sessions(user_id: int) -> None:
-    """Sign a banned user out everywhere (their sessions end in Redis). If Redis is unreachable the
-    ban still stands: sessions re-read the role within `session_cache_seconds`, and a banned viewer
-    can do nothing."""
+    """Sign a banned user out everywhere (their sessions end in Redis, on every worker at once). If
+    Redis is unreachable the ban still stands: a session cannot be resolved without Redis either, and
+    a banned viewer can do nothing."""
     try:
         sessions.destroy_user_sessions(user_id)
     except Exception:

@@ -32,3 +32,20 @@ def test_a_ban_signs_the_user_out_everywhere(session: Session, people: People, r
     session.commit()
     fresh = sessions.create_session(people.fan.user_id or 0)
     assert _viewer(fresh).role == "user"
+
+
+def test_a_role_change_applies_on_the_next_event_everywhere(session: Session, people: People) -> None:
+    """Another worker's cached role is re-read once the change commits (the cache checks the user's
+    version in Redis on every resolution); before the commit the old role still holds."""
+    sessions.clear_cache()
+    cookie = sessions.create_session(people.fan.user_id or 0)
+    assert _viewer(cookie).role == "user"  # cached, as on a worker serving this fan
+
+    users.change_role(session, people.admin, people.fan.user_id or 0, "admin")
+    assert _viewer(cookie).role == "user"  # not committed yet
+    session.commit()
+    assert _viewer(cookie).role == "admin"
+
+    users.change_role(session, people.admin, people.fan.user_id or 0, "user")
+    session.commit()
+    assert _viewer(cookie).role == "user"
