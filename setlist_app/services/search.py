@@ -33,6 +33,7 @@ from setlist_app.models import (
     utcnow,
 )
 from setlist_app.services.formatting import gradient, initials, show_when
+from setlist_app.settings import get_settings
 from setlist_app.sync import jobs, kinds
 
 MIN_QUERY = 2
@@ -266,12 +267,14 @@ def discovery_key(name: str) -> str:
     return f"name:{normalize_name(name)}"[:200]
 
 
-def request_artist(session: Session, name: str, requested_by: str) -> DiscoveryProgress:
+def request_artist(session: Session, name: str, requested_by: str, client_ip: str = "") -> DiscoveryProgress:
     """Ask the worker to look an artist up; deduplicated, rate-limited, no external call here.
 
     An artist we already have is returned at once. A discovery of the same name that is active,
     or finished within `REQUEST_COOLDOWN`, is reused instead of creating another job. A requester
-    may start at most `REQUESTS_PER_HOUR` new discoveries per hour. The caller commits.
+    may start at most `REQUESTS_PER_HOUR` new discoveries per hour, and a client address at most
+    `ARTIST_REQUESTS_PER_IP_PER_HOUR` (fresh anonymous cookies do not reset it; the job's payload
+    keeps the address for the count). The caller commits.
     """
     clean = " ".join(name.split())[:MAX_QUERY]
     norm = normalize_name(clean)
@@ -294,20 +297,24 @@ def request_artist(session: Session, name: str, requested_by: str) -> DiscoveryP
     ).first()
     if recent is not None:
         return progress(session, recent)
+    last_hour = (
+        col(SyncJob.kind) == kinds.DISCOVER_ARTIST,
+        col(SyncJob.created_at) >= now - timedelta(hours=1),
+    )
     started = session.scalar(
+        select(func.count()).select_from(SyncJob).where(*last_hour, col(SyncJob.requested_by) == requested_by)
+    )
+    from_address = client_ip and session.scalar(
         select(func.count())
         .select_from(SyncJob)
-        .where(
-            col(SyncJob.kind) == kinds.DISCOVER_ARTIST,
-            col(SyncJob.requested_by) == requested_by,
-            col(SyncJob.created_at) >= now - timedelta(hours=1),
-        )
+        .where(*last_hour, SyncJob.payload["client"].as_string() == client_ip)  # type: ignore[index]
     )
-    if (started or 0) >= REQUESTS_PER_HOUR:
+    if (started or 0) >= REQUESTS_PER_HOUR or (
+        from_address or 0
+    ) >= get_settings().artist_requests_per_ip_per_hour:
         raise RequestRefused("You've requested a lot of artists this hour. Please try again later.")
-    result = jobs.request(
-        session, kinds.DISCOVER_ARTIST, key, requested_by=requested_by, payload={"name": clean}
-    )
+    payload = {"name": clean, **({"client": client_ip} if client_ip else {})}
+    result = jobs.request(session, kinds.DISCOVER_ARTIST, key, requested_by=requested_by, payload=payload)
     return progress(session, result.job_id)
 
 

@@ -24,8 +24,8 @@ def requester(viewer: Viewer) -> str | None:
     return f"user:anon:{viewer.anon_id}" if viewer.anon_id else None
 
 
-def _request(session: Session, name: str, who: str) -> svc.DiscoveryProgress:
-    return svc.request_artist(session, name, who)
+def _request(session: Session, name: str, who: str, client_ip: str) -> svc.DiscoveryProgress:
+    return svc.request_artist(session, name, who, client_ip)
 
 
 class SearchState(ViewerMixin, rx.State):
@@ -106,7 +106,7 @@ class SearchState(ViewerMixin, rx.State):
         self.requesting = True
         yield
         try:
-            progress = await run_db(_request, self.query, who)
+            progress = await run_db(_request, self.query, who, self.router.session.client_ip)
         except svc.RequestRefused as exc:
             yield rx.toast.error(str(exc))
             return

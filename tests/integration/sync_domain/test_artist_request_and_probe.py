@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from setlist_app.models import Artist, ProviderCircuit, Show, SyncJob
 from setlist_app.providers import breaker
 from setlist_app.services import search
+from setlist_app.settings import get_settings
 from setlist_app.sync import executors, jobs, planners
 from setlist_app.sync.artist_request import best_match
 from setlist_app.sync.context import SyncContext
@@ -103,3 +105,18 @@ async def test_open_circuit_is_probed_after_its_cool_down_and_closes(
         session.execute(select(func.count()).select_from(SyncJob).where(SyncJob.kind == PROBE)).scalar_one()
         == 2
     )
+
+
+def test_artist_requests_are_capped_per_client_address(session: Session) -> None:
+    """Fresh anonymous cookies from one address do not multiply the allowance: past
+    ARTIST_REQUESTS_PER_IP_PER_HOUR new discoveries that address is refused; another still may."""
+    cap = get_settings().artist_requests_per_ip_per_hour
+    for i in range(cap):
+        search.request_artist(session, f"Unknown Band {i}", f"user:anon:cookie{i}", "203.0.113.7")
+        session.commit()
+    with pytest.raises(search.RequestRefused):
+        search.request_artist(session, "One Band Too Many", "user:anon:fresh-cookie", "203.0.113.7")
+    assert search.request_artist(
+        session, "One Band Too Many", "user:anon:fresh-cookie", "198.51.100.2"
+    ).job_id
+    assert session.execute(select(func.count()).select_from(SyncJob)).scalar_one() == cap + 1
