@@ -8,6 +8,7 @@ from urllib.parse import quote
 import reflex as rx
 
 from setlist_app.db import run_db
+from setlist_app.domain.ids import strict_id
 from setlist_app.services import catalog_views as views
 from setlist_app.state.follow import FollowState
 from setlist_app.state.viewer import ViewerMixin
@@ -83,11 +84,11 @@ class ArtistState(ViewerMixin, PageLoad, rx.State):
         from setlist_app.services import voting
         from setlist_app.state.vote_lane import SAVE_FAILED, limiter, published  # one per process
 
-        try:
-            sid, show_id = int(song_id), int(self.target_show or 0)
-        except (TypeError, ValueError):
+        sid, show_id = strict_id(song_id), strict_id(self.target_show)
+        if sid is None or show_id is None:
+            yield rx.toast.error("We couldn't find that song or show. Reload the page and try again.")
             return
-        if self.adding or not show_id:
+        if self.adding:
             return
         self.adding = sid
         yield

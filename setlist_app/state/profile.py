@@ -6,6 +6,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from setlist_app.db import run_db
+from setlist_app.domain.ids import strict_id
 from setlist_app.services import activity_feed, profiles
 from setlist_app.state.catalog import PageLoad
 from setlist_app.state.viewer import ViewerMixin
@@ -41,13 +42,14 @@ class ProfileState(ViewerMixin, PageLoad, rx.State):
             if not raw and me is None:
                 self.needs_sign_in = True
                 return
-            user_id = int(raw) if raw else me
+            user_id = strict_id(raw) if raw else me
+            if user_id is None:  # not an id (" 12", "12.5", 2**40): no such fan
+                self.not_found = True
+                return
             found, leaders, feed = await run_db(_profile_page, user_id, me)
             self.not_found = found is None
             self.profile, self.leaders, self.feed = found or profiles.Profile(), leaders, feed
             self.is_me = found is not None and user_id == me
-        except ValueError:
-            self.not_found = True
         except Exception:
             self.error = "We couldn't load this profile right now."
             raise

@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 
 from setlist_app.db import run_db
+from setlist_app.domain.ids import strict_id
 from setlist_app.services.moderation import ReportRejected, report_song
 from setlist_app.state.viewer import ViewerMixin
 
@@ -16,9 +17,8 @@ class ReportState(ViewerMixin, rx.State):
 
     @rx.event
     async def report(self, prediction_song_id: int, form: dict[str, Any]) -> Any:
-        try:
-            ps_id = int(prediction_song_id)
-        except (TypeError, ValueError):
+        ps_id = strict_id(prediction_song_id)
+        if ps_id is None:
             return rx.toast.error("We couldn't find that song.")
         try:
             result = await run_db(

@@ -10,6 +10,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
+from setlist_app.domain.ids import strict_id
 from setlist_app.live.pusher import LiveSnapshot, hub
 from setlist_app.services import catalog_views as views
 from setlist_app.services import voting
@@ -212,9 +213,9 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
     @rx.event
     async def add_song(self, song_id: int):  # type: ignore[no-untyped-def]
         """Add a catalog song to the prediction with the viewer's upvote."""
-        try:
-            sid = int(song_id)
-        except (TypeError, ValueError):
+        sid = strict_id(song_id)
+        if sid is None:
+            yield rx.toast.error("We couldn't find that song. Reload the page and try again.")
             return
         record = await lane.page(self._sid)
         if self.adding or record is None:

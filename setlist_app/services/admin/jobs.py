@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
+from setlist_app.domain.ids import strict_id
 from setlist_app.models.base import utcnow
 from setlist_app.models.catalog import Artist
 from setlist_app.models.sync import JobStatus, SyncJob
@@ -72,8 +73,8 @@ def _where(filters: JobFilters, now: datetime) -> list[Any]:
         where.append(_JOBS.c.created_at >= now - SINCE_CHOICES[filters.since])
     text = filters.artist.strip()
     if text:
-        if text.isdigit():
-            where.append(_JOBS.c.artist_id == int(text))
+        if (artist_id := strict_id(text)) is not None:
+            where.append(_JOBS.c.artist_id == artist_id)
         else:
             where.append(_ARTISTS.c.name.icontains(text, autoescape=True))
     return where

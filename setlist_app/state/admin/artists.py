@@ -8,11 +8,12 @@ import reflex as rx
 from sqlmodel import Session
 
 from setlist_app.db import run_db
+from setlist_app.domain.ids import strict_id
 from setlist_app.models.base import utcnow
 from setlist_app.services.admin import artists, views
 from setlist_app.services.admin.dispatch import enqueue_pending, pending_job
 from setlist_app.services.admin.paging import Page
-from setlist_app.state.admin.common import Outcome, as_int, feedback
+from setlist_app.state.admin.common import Outcome, feedback
 from setlist_app.state.admin.page import PagedAdminPage
 from setlist_app.state.admin_base import AdminState
 
@@ -53,6 +54,6 @@ class AdminArtistsState(PagedAdminPage, AdminState):
     @rx.event
     async def sync_now(self, artist_id: str) -> Any:
         async for event in self._perform(
-            f"sync:{artist_id}", artists.sync_now, as_int(artist_id), after=_dispatch, reply=_reply
+            f"sync:{artist_id}", artists.sync_now, strict_id(artist_id), after=_dispatch, reply=_reply
         ):
             yield event

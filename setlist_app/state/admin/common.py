@@ -41,11 +41,3 @@ def feedback(outcome: Outcome, done: str) -> Any:
     if outcome.ok:
         return rx.toast.success(done, duration=3000)
     return rx.toast.error(outcome.message, duration=6000)
-
-
-def as_int(value: Any) -> int | None:
-    """Ids arrive from the browser as strings or numbers; anything else is None."""
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None

@@ -9,11 +9,11 @@ import reflex as rx
 from sqlmodel import Session
 
 from setlist_app.db import run_db
+from setlist_app.domain.ids import strict_id
 from setlist_app.models.base import utcnow
 from setlist_app.services.admin import jobs, views
 from setlist_app.services.admin.dispatch import enqueue_pending, pending_job
 from setlist_app.services.admin.paging import Page
-from setlist_app.state.admin.common import as_int
 from setlist_app.state.admin.page import PagedAdminPage
 from setlist_app.state.admin_base import AdminState
 
@@ -98,13 +98,13 @@ class AdminJobsState(PagedAdminPage, AdminState):
     @rx.event
     async def retry(self, job_id: str) -> Any:
         async for event in self._perform(
-            f"retry:{job_id}", jobs.retry_job, as_int(job_id), done=_queued, after=_dispatch
+            f"retry:{job_id}", jobs.retry_job, strict_id(job_id), done=_queued, after=_dispatch
         ):
             yield event
 
     @rx.event
     async def cancel(self, job_id: str) -> Any:
         async for event in self._perform(
-            f"cancel:{job_id}", jobs.cancel_job, as_int(job_id), done=lambda _: f"Job {job_id} cancelled"
+            f"cancel:{job_id}", jobs.cancel_job, strict_id(job_id), done=lambda _: f"Job {job_id} cancelled"
         ):
             yield event

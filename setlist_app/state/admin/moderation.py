@@ -10,11 +10,11 @@ import reflex as rx
 from sqlmodel import Session
 
 from setlist_app.db import app_redis, run_db
+from setlist_app.domain.ids import strict_id
 from setlist_app.live.publisher import publish_show_changed
 from setlist_app.models.base import utcnow
 from setlist_app.services.admin import moderation, views
 from setlist_app.services.admin.paging import Page
-from setlist_app.state.admin.common import as_int
 from setlist_app.state.admin.page import PagedAdminPage
 from setlist_app.state.admin_base import AdminState
 
@@ -68,7 +68,7 @@ class AdminModerationState(PagedAdminPage, AdminState):
         async for event in self._perform(
             f"flag:{flag_id}",
             moderation.dismiss,
-            as_int(flag_id),
+            strict_id(flag_id),
             done=lambda _: "Flag dismissed: the song stays",
         ):
             yield event
@@ -78,7 +78,7 @@ class AdminModerationState(PagedAdminPage, AdminState):
         async for event in self._perform(
             f"flag:{flag_id}",
             moderation.remove_song,
-            as_int(flag_id),
+            strict_id(flag_id),
             done=lambda removed: f"Song removed from the prediction ({removed})",
             after=_publish,
         ):

@@ -17,8 +17,11 @@ from typing import Any
 
 import reflex as rx
 
-from setlist_app.state.admin.common import Outcome, act, as_int, feedback
+from setlist_app.domain.ids import strict_id
+from setlist_app.state.admin.common import Outcome, act, feedback
 from setlist_app.state.admin_base import admin_guarded
+
+BAD_ID = "That is not a valid id: reload the page and try again."
 
 
 class AdminPage(rx.State, mixin=True):
@@ -57,7 +60,11 @@ class AdminPage(rx.State, mixin=True):
         """Run the service `fn(viewer, *args)` with `busy` shown, then re-read the page and toast.
 
         `done(value)` is the success message; `after(value)` runs on success before the re-read;
-        `reply(outcome)` replaces the default toast. Handlers `async for` over this and yield."""
+        `reply(outcome)` replaces the default toast. Handlers `async for` over this and yield.
+        An argument of None is an id the browser sent that `strict_id` refused: nothing runs."""
+        if any(arg is None for arg in args):
+            yield rx.toast.error(BAD_ID, duration=6000)
+            return
         self.busy = busy
         yield None  # the button spins while the action runs
         outcome = await act(fn, self._viewer(), *args)  # type: ignore[attr-defined]
@@ -81,5 +88,5 @@ class PagedAdminPage(AdminPage, mixin=True):
     @rx.event
     @admin_guarded
     async def go_page(self, page: int) -> None:
-        self.page = max(1, min(as_int(page) or 1, self.pages))
+        self.page = max(1, min(strict_id(page) or 1, self.pages))
         await self._refresh()

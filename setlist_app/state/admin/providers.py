@@ -10,11 +10,11 @@ import reflex as rx
 from sqlmodel import Session
 
 from setlist_app.db import run_db
+from setlist_app.domain.ids import strict_id
 from setlist_app.models.base import utcnow
 from setlist_app.providers.factory import app_redis
 from setlist_app.services.admin import providers, views
 from setlist_app.settings import get_settings
-from setlist_app.state.admin.common import as_int
 from setlist_app.state.admin.page import AdminPage
 from setlist_app.state.admin_base import AdminState
 
@@ -67,7 +67,7 @@ class AdminProvidersState(AdminPage, AdminState):
         async for event in self._perform(
             f"artist:{artist_id}",
             providers.reset_artist_breaker,
-            as_int(artist_id),
+            strict_id(artist_id),
             done=lambda _: "Artist breaker reset: the next catalog sync may run",
         ):
             yield event

@@ -8,10 +8,10 @@ import reflex as rx
 from sqlmodel import Session
 
 from setlist_app.db import run_db
+from setlist_app.domain.ids import strict_id
 from setlist_app.models.base import utcnow
 from setlist_app.services.admin import users, views
 from setlist_app.services.admin.paging import Page
-from setlist_app.state.admin.common import as_int
 from setlist_app.state.admin.page import PagedAdminPage
 from setlist_app.state.admin_base import AdminState
 
@@ -50,13 +50,13 @@ class AdminUsersState(PagedAdminPage, AdminState):
     async def set_role(self, user_id: str, role: str) -> Any:
         done = ROLE_DONE.get(str(role), "Role changed to user")
         async for event in self._perform(
-            f"user:{user_id}", users.change_role, as_int(user_id), str(role), done=lambda _: done
+            f"user:{user_id}", users.change_role, strict_id(user_id), str(role), done=lambda _: done
         ):
             yield event
 
     @rx.event
     async def unban(self, user_id: str) -> Any:
         async for event in self._perform(
-            f"user:{user_id}", users.unban, as_int(user_id), done=lambda _: "Ban lifted"
+            f"user:{user_id}", users.unban, strict_id(user_id), done=lambda _: "Ban lifted"
         ):
             yield event

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from reflex.istate.data import RouterData
-from reflex.state import State
 from reflex.utils import format
 from sqlmodel import Session, select
 
@@ -24,36 +21,13 @@ from setlist_app.state.account import AccountState, SessionState
 from setlist_app.state.admin.users import AdminUsersState
 from setlist_app.state.admin_base import GUARD_MARK, AdminState
 from tests.integration.auth.conftest import connect_spotify, sign_in
+from tests.integration.auth.helpers import root_state, run_handler
 
 
 def _all_subclasses(cls: type) -> Iterator[type]:
     for sub in cls.__subclasses__():
         yield sub
         yield from _all_subclasses(sub)
-
-
-def _root(cookie: str) -> State:
-    root = State(_reflex_internal_init=True)
-    data = {"pathname": "/admin", "query": {}, "token": "t", "sid": "s", "headers": {"cookie": cookie}}
-    root.router_data = data
-    root.router = RouterData.from_router_data(data)
-    return root
-
-
-def _dummy_args(fn: Any) -> dict[str, Any]:
-    params = list(inspect.signature(fn).parameters.values())[1:]
-    return {p.name: None for p in params if p.default is inspect.Parameter.empty}
-
-
-async def _run(fn: Any, state: Any) -> list[Any]:
-    result = fn(state, **_dummy_args(fn))
-    if inspect.isasyncgen(result):
-        return [item async for item in result]
-    if inspect.isgenerator(result):
-        return list(result)
-    if inspect.iscoroutine(result):
-        result = await result
-    return [result]
 
 
 def _public(state: Any) -> dict[str, Any]:
@@ -75,16 +49,16 @@ async def test_every_admin_handler_refuses_anonymous_and_non_admin(client: httpx
                 if name == "setvar":
                     continue  # checked below: there are no setters to call
                 assert getattr(handler.fn, GUARD_MARK, False), f"{cls.__name__}.{name} is not guarded"
-                state = _root(cookie).get_substate(cls.get_full_name().split("."))
+                state = root_state(cookie).get_substate(cls.get_full_name().split("."))
                 before = _public(state)
-                events = await _run(handler.fn, state)
+                events = await run_handler(handler.fn, state)
                 assert state.admin_checked and not state.admin_allowed, f"{cls.__name__}.{name}"
                 assert len(events) == 1 and "Admins only" in str(events[0]), f"{cls.__name__}.{name}"
                 assert _public(state) == before, f"{cls.__name__}.{name} changed state for a non-admin"
                 checked += 1
     assert checked >= 3 * 2  # AdminState.check_access and AdminUsersState.load, at least
     # setvar cannot set admin vars: no setters exist (auto setters are off).
-    state = _root(member).get_substate(AdminUsersState.get_full_name().split("."))
+    state = root_state(member).get_substate(AdminUsersState.get_full_name().split("."))
     with pytest.raises(AttributeError):
         AdminUsersState.event_handlers["setvar"].fn(state, "admin_allowed", True)
     assert not state.admin_allowed
@@ -92,21 +66,21 @@ async def test_every_admin_handler_refuses_anonymous_and_non_admin(client: httpx
 
 async def test_admin_handlers_run_for_an_admin(client: httpx.AsyncClient) -> None:
     await sign_in(client, "ada@setlist.test")
-    state = _root(f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}").get_substate(
+    state = root_state(f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}").get_substate(
         AdminUsersState.get_full_name().split(".")
     )
-    await _run(AdminUsersState.event_handlers["load"].fn, state)
+    await run_handler(AdminUsersState.event_handlers["load"].fn, state)
     assert state.admin_allowed and state.total == 1 and state.rows[0].role == "admin"
 
 
 async def _serialized(cookie: str, admin: bool) -> str:
-    root = _root(cookie)
+    root = root_state(cookie)
     sessions.clear_cache()
     for cls, handler in [(SessionState, "refresh"), (AccountState, "load")] + (
         [(AdminUsersState, "load")] if admin else []
     ):
         state = root.get_substate(cls.get_full_name().split("."))
-        await _run(cls.event_handlers[handler].fn, state)
+        await run_handler(cls.event_handlers[handler].fn, state)
     return format.json_dumps(root.dict())  # Reflex's own serializer: what the browser receives
 
 
