@@ -16,7 +16,7 @@ from typing import Any
 
 import socketio
 
-from setlist_app.auth.cookies import ANON_COOKIE, new_anon_id, sign
+from setlist_app.auth.cookies import ANON_COOKIE, SESSION_COOKIE, new_anon_id, sign
 
 ROOT_STATE = "reflex___state____state"
 SHOW_STATE = f"{ROOT_STATE}.setlist_app___state___show____show_state"
@@ -37,6 +37,8 @@ class ShowClient:
     slug: str
     anon_id: str = field(default_factory=new_anon_id)
     token: str = field(default_factory=lambda: str(uuid.uuid4()))
+    session_cookie: str = ""  # a signed-in visitor's `sl_session` value
+    headers: dict[str, str] = field(default_factory=dict)  # more handshake headers (e.g. Origin)
     live_votes: dict[str, int] = field(default_factory=dict)
     live_total: int = -1
     live_seq: int = -1
@@ -59,10 +61,12 @@ class ShowClient:
         sio = socketio.AsyncClient(reconnection=False)
         sio.on("event", self._on_event, namespace="/_event")
         cookie = f"{ANON_COOKIE}={sign(self.anon_id, 'anon')}"
+        if self.session_cookie:
+            cookie += f"; {SESSION_COOKIE}={self.session_cookie}"
         hydrate = {"name": f"{ROOT_STATE}.hydrate_and_load", "payload": {}, "router_data": self.router_data}
         await sio.connect(
             f"{self.base_url}?token={self.token}",
-            headers={"Cookie": cookie},
+            headers={"Cookie": cookie, **self.headers},
             transports=["websocket"],
             namespaces=["/_event"],
             socketio_path="_event",
