@@ -113,9 +113,7 @@ class Settings(BaseSettings):
     # Base URL for OAuth redirect URIs; empty = the URL the browser used (request's scheme and host).
     auth_redirect_base_url: str = ""
     session_max_age_seconds: int = 30 * 24 * 3600
-    session_cache_seconds: float = (
-        5.0  # per-process role cache (sign-out, bans, role changes still apply at once)
-    )
+    session_cache_seconds: float = 5.0  # per-process role cache; revocations apply at once anyway
     oauth_state_max_age_seconds: int = 600  # a sign-in must finish within this
     # AES-256-GCM keys for OAuth tokens: "kid:base64key,kid2:base64key"; the first encrypts, all
     # decrypt (rotation). No key = Spotify connect is disabled (simulator-only dev key aside).

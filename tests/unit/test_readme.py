@@ -19,3 +19,10 @@ def test_readme_commands_are_make_targets() -> None:
         assert re.search(rf"^{target}:", makefile, flags=re.MULTILINE), target
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci
+
+
+def test_readme_shows_the_nginx_configuration_the_tests_run() -> None:
+    """tests/integration/ops/test_nginx.py runs deploy/nginx/setlist.conf: the README shows that file."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r"```nginx\n(.*?)```", readme, flags=re.DOTALL)
+    assert shown == [(ROOT / "deploy" / "nginx" / "setlist.conf").read_text(encoding="utf-8")]

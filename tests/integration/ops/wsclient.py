@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import socketio
 
 from setlist_app.auth.cookies import ANON_COOKIE, SESSION_COOKIE, new_anon_id, sign
@@ -39,6 +40,7 @@ class ShowClient:
     token: str = field(default_factory=lambda: str(uuid.uuid4()))
     session_cookie: str = ""  # a signed-in visitor's `sl_session` value
     headers: dict[str, str] = field(default_factory=dict)  # more handshake headers (e.g. Origin)
+    source_address: str = ""  # connect from this local address (127.0.0.x: another visitor); no TLS checks
     live_votes: dict[str, int] = field(default_factory=dict)
     live_total: int = -1
     live_seq: int = -1
@@ -46,6 +48,7 @@ class ShowClient:
     my_votes: list[int] = field(default_factory=list)
     loaded: asyncio.Event = field(default_factory=asyncio.Event)
     _sio: socketio.AsyncClient | None = None
+    _http: aiohttp.ClientSession | None = None
     _waiters: list[asyncio.Future[dict[str, Any]]] = field(default_factory=list)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _error_seen: bool = False
@@ -58,7 +61,12 @@ class ShowClient:
 
     async def connect(self, timeout: float = 20.0) -> None:
         """Open the socket, hydrate the page (its load event joins the show's room) and wait for it."""
-        sio = socketio.AsyncClient(reconnection=False)
+        options: dict[str, Any] = {}
+        if self.source_address:
+            connector = aiohttp.TCPConnector(local_addr=(self.source_address, 0), ssl=False)
+            self._http = aiohttp.ClientSession(connector=connector)  # engine.io leaves it open
+            options = {"http_session": self._http, "ssl_verify": False}
+        sio = socketio.AsyncClient(reconnection=False, **options)
         sio.on("event", self._on_event, namespace="/_event")
         cookie = f"{ANON_COOKIE}={sign(self.anon_id, 'anon')}"
         if self.session_cookie:
@@ -80,6 +88,9 @@ class ShowClient:
         if self._sio is not None:
             await self._sio.disconnect()
             self._sio = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
     @property
     def connected(self) -> bool:
