@@ -18,7 +18,9 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def viewer_from_request(request: Request) -> Viewer:
-    return viewer_from_cookie_header(request.headers.get("cookie"))
+    return viewer_from_cookie_header(
+        request.headers.get("cookie"), request.client.host if request.client else ""
+    )
 
 
 def same_origin(request: Request) -> bool:

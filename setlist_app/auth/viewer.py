@@ -14,6 +14,7 @@ class Viewer:
     anon_id: str | None = None
     role: str = "anonymous"  # anonymous | user | admin | banned (from our database only)
     name: str = ""
+    client_ip: str = ""  # the request's (the visitor's, behind a trusted proxy): audit entries keep it
 
     @property
     def voter_key(self) -> str | None:
@@ -33,8 +34,9 @@ class Viewer:
         return self.role == "admin"
 
 
-def viewer_from_cookie_header(header: str | None) -> Viewer:
-    """Resolve the viewer from a Cookie header (the websocket handshake's, in Reflex states).
+def viewer_from_cookie_header(header: str | None, client_ip: str = "") -> Viewer:
+    """Resolve the viewer from a Cookie header (the websocket handshake's, in Reflex states) and
+    the client address the request came from.
 
     The anonymous id is honoured only when its signature verifies; a forged or missing cookie gives
     a viewer without a voter key, who cannot vote. A session cookie is resolved by
@@ -44,6 +46,6 @@ def viewer_from_cookie_header(header: str | None) -> Viewer:
     anon_id = anon_id_from_cookies(cookies)
     user = user_from_cookies(cookies)
     if user is None:
-        return Viewer(anon_id=anon_id)
+        return Viewer(anon_id=anon_id, client_ip=client_ip)
     user_id, role, name = user
-    return Viewer(user_id=user_id, anon_id=anon_id, role=role, name=name)
+    return Viewer(user_id=user_id, anon_id=anon_id, role=role, name=name, client_ip=client_ip)

@@ -33,6 +33,7 @@ class AdminAuditLog(SQLModel, table=True):
     arguments: dict[str, Any] = json_field(dict)
     result: str = Field(default="ok", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, nullable=False, index=True)
+    client_ip: str | None = Field(default=None, max_length=45)  # the admin's address (behind a trusted proxy)
 
 
 class ErrorLog(SQLModel, table=True):

@@ -11,4 +11,4 @@ class ViewerMixin(rx.State, mixin=True):
     """Mix into a state to resolve the viewer from the websocket handshake's cookies."""
 
     def _viewer(self) -> Viewer:
-        return viewer_from_cookie_header(self.router.headers.cookie)
+        return viewer_from_cookie_header(self.router.headers.cookie, self.router.session.client_ip)

@@ -48,6 +48,7 @@ def _write(
             arguments=arguments,
             result=result[:500],
             created_at=now,
+            client_ip=actor.client_ip[:45] or None,
         )
     )
 

@@ -9,8 +9,11 @@ from reflex.istate.data import RouterData
 from reflex.state import State
 
 
-def root_state(cookie: str, pathname: str = "/admin", query: dict[str, str] | None = None) -> State:
-    """A root state whose router carries `cookie` (the websocket handshake's) and the page's route."""
+def root_state(
+    cookie: str, pathname: str = "/admin", query: dict[str, str] | None = None, client_ip: str = ""
+) -> State:
+    """A root state whose router carries `cookie` (the websocket handshake's), the page's route and
+    the client address (Reflex's, from the handshake's ASGI scope)."""
     root = State(_reflex_internal_init=True)
     data = {
         "pathname": pathname,
@@ -18,6 +21,7 @@ def root_state(cookie: str, pathname: str = "/admin", query: dict[str, str] | No
         "token": "t",
         "sid": "s",
         "headers": {"cookie": cookie},
+        "ip": client_ip,
     }
     root.router_data = data
     root.router = RouterData.from_router_data(data)

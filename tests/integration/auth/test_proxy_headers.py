@@ -13,14 +13,20 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import Session, select
 
+import setlist_app.setlist_app  # noqa: F401  (registers every page and state)
 from setlist_app.api.app import build_api
 from setlist_app.api.auth_routes import FLOW_COOKIE
-from setlist_app.auth.cookies import ANON_COOKIE
+from setlist_app.auth.cookies import ANON_COOKIE, SESSION_COOKIE
+from setlist_app.models.ops import AdminAuditLog
+from setlist_app.models.users import User
 from setlist_app.observability.logging import configure_logging
 from setlist_app.settings import get_settings
+from setlist_app.state.admin.users import AdminUsersState
 from tests.fixtures.simulator import SimulatorServer
-from tests.integration.auth.conftest import APP
+from tests.integration.auth.conftest import APP, sign_in
+from tests.integration.auth.helpers import root_state, run_handler, substate
 
 FORWARDED = {"x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.9, 127.0.0.1"}
 HSTS = "strict-transport-security"
@@ -83,3 +89,19 @@ async def test_log_lines_carry_the_forwarded_client_address(app_client: Callable
         configure_logging(get_settings(), stream=sys.stderr)
     refusals = [json.loads(line) for line in stream.getvalue().splitlines() if "refused for" in line]
     assert [r.get("client") for r in refusals] == ["203.0.113.9", "198.51.100.4"], refusals
+
+
+async def test_audit_entries_keep_the_admin_client_address(
+    client: httpx.AsyncClient, session: Session
+) -> None:
+    """An admin action records where it came from: the websocket's client address (the visitor's
+    own behind a trusted proxy, as the nginx test shows for the per-IP limits)."""
+    await sign_in(client, "sam@setlist.test")
+    client.cookies.clear()
+    await sign_in(client, "ada@setlist.test")
+    admin = f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}"
+    sam = session.exec(select(User.id).where(User.email == "sam@setlist.test")).one()
+    state = substate(root_state(admin, client_ip="203.0.113.9"), AdminUsersState)
+    await run_handler(AdminUsersState.set_role.fn, state, user_id=str(sam), role="banned")
+    entry = session.exec(select(AdminAuditLog).where(AdminAuditLog.action == "user.ban")).one()
+    assert entry.client_ip == "203.0.113.9" and entry.result == "ok: banned"
