@@ -18,10 +18,12 @@ from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
 from setlist_app.crowd import Crowd
+from setlist_app.domain.setlists import PlayedSong, store_actual_setlist
 from setlist_app.live import publisher
 from setlist_app.models import Activity, Show, ShowStatus, SyncJob, User, Vote
 from setlist_app.services import voting
 from setlist_app.services.demo_crowd import DEMO_SUFFIX, crowd_shows, ensure_fans, is_demo_email, perform
+from setlist_app.services.profiles import leaderboard
 from setlist_app.settings import Settings, get_settings
 from tests.fixtures.voting import make_show, vote_counts
 
@@ -62,6 +64,15 @@ async def test_crowd_acts_through_the_vote_path_on_upcoming_shows_only(
     # Each change was announced to the live pushers after commit, as a browser vote is.
     assert int(await redis.get(publisher.seq_key(upcoming.show_id)) or 0) == len(done)
     assert session.scalar(select(func.count()).select_from(SyncJob)) == 0
+
+    # Once the show is over and its setlist in, the leaderboard scores the demo fans like anyone.
+    show = session.get(Show, upcoming.show_id)
+    show.status = ShowStatus.COMPLETED
+    played = session.execute(text("SELECT title FROM songs ORDER BY id")).scalars().all()
+    store_actual_setlist(session, show, [PlayedSong(t) for t in played])
+    session.commit()
+    board = leaderboard(session)
+    assert board and {row.user_id for row in board} <= {u.id for u in fans}
 
 
 async def test_a_show_that_closed_refuses_the_crowd(session: Session, redis: Redis) -> None:
