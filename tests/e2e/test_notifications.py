@@ -28,7 +28,8 @@ def _announce_show_of_followed_artist(user_name: str) -> tuple[int, str]:
         artist = s.exec(select(Artist).order_by(col(Artist.id))).first()
         venue = s.exec(select(Venue).order_by(col(Venue.id))).first()
         assert artist is not None and venue is not None
-        s.add(Follow(user_id=user_id, artist_id=artist.id, created_at=now - timedelta(days=1)))
+        # Followed after the demo's shows were loaded (those are not news to this fan)...
+        s.add(Follow(user_id=user_id, artist_id=artist.id, created_at=now))
         starts = now + timedelta(days=123)
         show = Show(
             slug="e2e-announced-show",
@@ -38,6 +39,7 @@ def _announce_show_of_followed_artist(user_name: str) -> tuple[int, str]:
             starts_at=starts,
             local_date=starts.date(),
             status=ShowStatus.UPCOMING,
+            created_at=now + timedelta(seconds=1),  # ...and then the artist announced this one
         )
         s.add(show)
         crons.request_run_now(s, "notifications", now)
