@@ -101,7 +101,13 @@ def _notification(item: NotificationItem) -> rx.Component:
         rx.hstack(
             rx.cond(
                 item.unread,
-                rx.box(width="8px", height="8px", border_radius="50%", background=rx.color("accent", 9)),
+                rx.box(
+                    width="8px",
+                    height="8px",
+                    flex_shrink="0",
+                    border_radius="50%",
+                    background=rx.color("accent", 9),
+                ),
             ),
             rx.text(item.text, size="2"),
             align="center",
