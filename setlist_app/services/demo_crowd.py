@@ -32,24 +32,15 @@ from setlist_app.services import voting
 
 FAN_NAMES = ("Mia", "Leo", "Ava", "Noah", "Zoe", "Kai", "Ivy", "Sam", "Lena", "Omar", "Rosa", "Finn")
 DEMO_SUFFIX = " (demo fan)"
-DEMO_DOMAIN = "crowd.demo.invalid"  # a reserved top-level domain: no mail can ever reach it
+DEMO_DOMAIN = "crowd.demo.invalid"  # a reserved top-level domain: never mailed (the digest skips .invalid)
 ADD_SHARE = 0.2  # one action in five adds a song; the rest vote
-
-
-def fan_email(name: str) -> str:
-    return f"{name.lower()}@{DEMO_DOMAIN}"
-
-
-def is_demo_email(email: str | None) -> bool:
-    """Demo fans' addresses: never mailed (the digest skips them)."""
-    return bool(email) and str(email).endswith(f"@{DEMO_DOMAIN}")
 
 
 def ensure_fans(session: Session, count: int) -> list[Viewer]:
     """The first `count` demo fans as signed-in viewers, creating their accounts once."""
     rounds = len(FAN_NAMES)
     names = [FAN_NAMES[i % rounds] + (str(i // rounds + 1) if i >= rounds else "") for i in range(count)]
-    emails = [fan_email(n) for n in names]
+    emails = [f"{n.lower()}@{DEMO_DOMAIN}" for n in names]
     existing = {u.email: u for u in session.exec(select(User).where(col(User.email).in_(emails)))}
     for name, email in zip(names, emails, strict=True):
         if email not in existing:

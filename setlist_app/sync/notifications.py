@@ -43,6 +43,7 @@ from setlist_app.models import (
     ShowStatus,
     SyncJob,
     User,
+    Vote,
 )
 from setlist_app.settings import Settings, get_settings
 from setlist_app.sync import jobs, kinds
@@ -51,7 +52,9 @@ from setlist_app.sync.executors import executor
 from setlist_app.sync.planners import PlanContext, planner
 
 LOOKBACK = timedelta(days=2)  # shows announced and setlists imported this recently are examined
-MAX_SHOWS = 200  # per run and kind: a backlog is worked off over the next runs
+# Per run: only what is not notified yet is read, so a backlog is worked off over the next runs.
+MAX_ROWS = 5000  # announcements
+MAX_SHOWS = 200  # imported setlists
 UNSUBSCRIBE_PURPOSE = "digest-unsubscribe"
 UNSUBSCRIBE_PATH = "/notifications/unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 365 * 24 * 3600
@@ -90,20 +93,18 @@ def _not_notified(kind: str, user: Any, show: Any) -> Any:
 def announced(session: Session, now: datetime) -> list[dict[str, Any]]:
     """Followers of each recently announced upcoming show, who followed before it was announced."""
     kind = NotificationKind.SHOW_ANNOUNCED.value
-    shows = (
-        select(Show.id)
-        .where(Show.created_at >= now - LOOKBACK, Show.status == ShowStatus.UPCOMING, Show.starts_at > now)
-        .order_by(col(Show.id))
-        .limit(MAX_SHOWS)
-    )
     rows = session.execute(
         select(Follow.user_id, Show.id, Show.artist_id)
         .join(Show, col(Show.artist_id) == Follow.artist_id)
         .where(
-            col(Show.id).in_(shows),
+            Show.created_at >= now - LOOKBACK,
+            Show.status == ShowStatus.UPCOMING,
+            Show.starts_at > now,
             col(Follow.created_at) < Show.created_at,
             _not_notified(kind, Follow.user_id, Show.id),
         )
+        .order_by(col(Show.id), col(Follow.user_id))
+        .limit(MAX_ROWS)
     ).all()
     return [{"user_id": u, "kind": kind, "show_id": s, "artist_id": a, "created_at": now} for u, s, a in rows]
 
@@ -111,10 +112,15 @@ def announced(session: Session, now: datetime) -> list[dict[str, Any]]:
 def setlists_in(session: Session, now: datetime) -> list[dict[str, Any]]:
     """Each signed-in voter of each recently imported setlist, with their accuracy on that show."""
     kind = NotificationKind.SETLIST_IN.value
+    waiting = exists().where(
+        Vote.show_id == ActualSetlist.show_id,
+        col(Vote.user_id).is_not(None),
+        _not_notified(kind, Vote.user_id, Vote.show_id),
+    )
     shows = session.execute(
         select(ActualSetlist.show_id, ActualSetlist.id, Show.artist_id)
         .join(Show, col(Show.id) == ActualSetlist.show_id)
-        .where(ActualSetlist.imported_at >= now - LOOKBACK)
+        .where(ActualSetlist.imported_at >= now - LOOKBACK, waiting)
         .order_by(col(ActualSetlist.id))
         .limit(MAX_SHOWS)
     ).all()

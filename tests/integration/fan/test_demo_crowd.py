@@ -22,7 +22,7 @@ from setlist_app.domain.setlists import PlayedSong, store_actual_setlist
 from setlist_app.live import publisher
 from setlist_app.models import Activity, Show, ShowStatus, SyncJob, User, Vote
 from setlist_app.services import voting
-from setlist_app.services.demo_crowd import DEMO_SUFFIX, crowd_shows, ensure_fans, is_demo_email, perform
+from setlist_app.services.demo_crowd import DEMO_DOMAIN, DEMO_SUFFIX, crowd_shows, ensure_fans, perform
 from setlist_app.services.profiles import leaderboard
 from setlist_app.settings import Settings, get_settings
 from tests.fixtures.voting import make_show, vote_counts
@@ -53,7 +53,9 @@ async def test_crowd_acts_through_the_vote_path_on_upcoming_shows_only(
     assert all(a is not None and a.show_id == upcoming.show_id for a in done)
     session.expire_all()
     fans = session.scalars(select(User)).all()
-    assert len(fans) == 3 and all(u.name.endswith(DEMO_SUFFIX) and is_demo_email(u.email) for u in fans)
+    assert len(fans) == 3 and all(
+        u.name.endswith(DEMO_SUFFIX) and str(u.email).endswith(f"@{DEMO_DOMAIN}") for u in fans
+    )
     songs, rows, total, activity = vote_counts(session, upcoming.show_id)
     assert rows == total == sum(songs.values()) > 0  # counters moved with the rows
     assert session.scalar(select(func.count()).select_from(Vote).where(Vote.show_id == closed.show_id)) == 0

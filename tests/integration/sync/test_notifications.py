@@ -125,6 +125,21 @@ async def test_voters_hear_their_accuracy_when_the_setlist_is_in(
     assert await _plan(session, ctx) == 0
 
 
+async def test_a_backlog_is_worked_off_run_by_run(
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(notifications, "MAX_ROWS", 1)
+    [artist] = add_artists(session, 1)
+    fans = _users(session, "a@x.test", "b@x.test")
+    session.add_all(Follow(user_id=f, artist_id=artist, created_at=NOW - timedelta(days=1)) for f in fans)
+    session.commit()
+    clock.advance(seconds=60)
+    add_show(session, artist, NOW + timedelta(days=10))
+    ctx = make_ctx(engine, settings, clock=clock)
+    assert [await _plan(session, ctx) for _ in range(3)] == [1, 1, 0]
+    assert sorted(r[0] for r in _rows(session)) == fans
+
+
 def test_an_executor_cannot_create_notifications(session: Session) -> None:
     [artist] = add_artists(session, 1)
     show = add_show(session, artist, NOW + timedelta(days=3))
