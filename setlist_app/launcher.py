@@ -181,6 +181,11 @@ def redis_child(settings: Settings, env: dict[str, str], logs: Path) -> Child | 
     return Child("redis", argv, env, log_path=logs / "redis.log")
 
 
+def crowd_child(env: dict[str, str], logs: Path) -> Child:
+    """The demo crowd (`setlist_app.crowd`): demo fans voting through the real vote path."""
+    return Child("crowd", [PYTHON, "-m", "setlist_app.crowd"], env, log_path=logs / "crowd.log")
+
+
 DEMO_ADMIN_EMAIL = "ada@setlist.test"  # a demo user of simulator/oidc.py
 
 
@@ -227,6 +232,8 @@ def main() -> None:
             "worker", [str(BIN / "arq"), "workers.settings.WorkerSettings"], env, log_path=logs / "worker.log"
         )
     )
+    if settings.crowd_rate > 0:
+        children.append(crowd_child(env, logs))
     app_argv = [
         str(BIN / "reflex"),
         "run",

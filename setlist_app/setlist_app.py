@@ -30,6 +30,7 @@ from setlist_app.state.admin.providers import AdminProvidersState
 from setlist_app.state.admin.users import AdminUsersState
 from setlist_app.state.catalog import ArtistsListState, ArtistState, HomeState, ShowsListState
 from setlist_app.state.health import HealthLive
+from setlist_app.state.notifications import BellState
 from setlist_app.state.profile import ProfileState
 from setlist_app.state.search import SearchState
 from setlist_app.state.show import ShowLive, ShowState
@@ -39,7 +40,7 @@ from setlist_app.state.vote_lane import lane as vote_lane
 
 async def live_pusher(app: rx.App) -> None:
     """Lifespan task: this backend worker's live hub, pushing to the substates the pages show."""
-    await live_hub.run(app, ShowLive.get_full_name(), HealthLive.get_full_name())
+    await live_hub.run(app, ShowLive.get_full_name(), HealthLive.get_full_name(), BellState.get_full_name())
 
 
 engineio_writer.install()  # before any socket opens: cheaper pushes to many viewers

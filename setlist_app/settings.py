@@ -137,6 +137,16 @@ class Settings(BaseSettings):
     launcher_backoff_max_seconds: float = 60.0  # crashed children restart after 1 s, doubling up to this
     launcher_stop_timeout_seconds: float = 15.0  # children get SIGTERM, then SIGKILL after this
 
+    # The demo crowd (`python -m setlist_app.crowd`, started by the launcher): demo fans voting and
+    # adding songs on the soonest upcoming shows through the real vote path.
+    demo_crowd_actions_per_minute: int | None = None  # empty = 12 in the simulator demo (not prod); 0 = off
+    demo_crowd_shows: int = 3  # the crowd acts on this many of the soonest upcoming shows
+    demo_crowd_fans: int = 8  # demo fan accounts ("<name> (demo fan)", e-mail at demo.invalid)
+
+    # Notifications: in-app (bell) always; an e-mail digest only when SMTP_URL is set.
+    smtp_url: str = ""  # smtp://user:password@host:port (or smtps://); empty = no e-mail digest
+    smtp_from: str = "Setlist <notifications@setlist.invalid>"  # the digest's From header
+
     @field_validator("admin_emails", mode="before")
     @classmethod
     def _split_emails(cls, value: object) -> object:
@@ -184,6 +194,13 @@ class Settings(BaseSettings):
     def uses_simulator(self) -> bool:
         """True when no real provider key is set: the app talks to the local simulator."""
         return not (self.spotify_client_id or self.ticketmaster_api_key or self.setlistfm_api_key)
+
+    @property
+    def crowd_rate(self) -> int:
+        """Demo-crowd actions per minute: the setting, else on for the embedded demo only."""
+        if self.demo_crowd_actions_per_minute is not None:
+            return max(self.demo_crowd_actions_per_minute, 0)
+        return 12 if self.uses_simulator and self.environment != "prod" else 0
 
     @property
     def oidc_issuer(self) -> str:

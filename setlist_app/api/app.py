@@ -11,14 +11,15 @@ from setlist_app.api.health import health_routes
 from setlist_app.api.metrics_route import metrics_routes
 from setlist_app.api.middleware import AnonymousIdMiddleware
 from setlist_app.api.not_found import NotFoundStatusMiddleware
+from setlist_app.api.notifications import notification_routes
 from setlist_app.api.proxy import trusted_proxies
 from setlist_app.api.security import SecurityHeadersMiddleware
 from setlist_app.observability.middleware import RequestMetricsMiddleware
 
 
 def api_routes() -> list[BaseRoute]:
-    """Every route of ours; areas add theirs here (auth, health, metrics)."""
-    return [*auth_routes(), *health_routes(), *metrics_routes()]
+    """Every route of ours; areas add theirs here (auth, health, metrics, notifications)."""
+    return [*auth_routes(), *health_routes(), *metrics_routes(), *notification_routes()]
 
 
 def build_api() -> Starlette:

@@ -7,7 +7,9 @@ from reflex_base.vars.base import Var
 from reflex_components_core.el.elements.base import BaseHTML
 
 from setlist_app.components.health_banner import health_banner
+from setlist_app.domain.notifications import NotificationItem
 from setlist_app.state.account import SessionState
+from setlist_app.state.notifications import BellState
 
 NAV_ITEMS: list[tuple[str, str, str]] = [
     ("Home", "/", "house"),
@@ -94,6 +96,76 @@ def _account_menu() -> rx.Component:
     )
 
 
+def _notification(item: NotificationItem) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.cond(
+                item.unread,
+                rx.box(
+                    width="8px",
+                    height="8px",
+                    flex_shrink="0",
+                    border_radius="50%",
+                    background=rx.color("accent", 9),
+                ),
+            ),
+            rx.text(item.text, size="2"),
+            align="center",
+            spacing="2",
+        ),
+        href=item.href,
+        underline="none",
+        color=rx.color("gray", 12),
+        class_name="notification-row",
+        padding_y="6px",
+    )
+
+
+def _bell() -> rx.Component:
+    """Signed-in viewers' notifications: a bell with the unread count (pushed live) and a list."""
+    return rx.box(
+        rx.cond(
+            BellState.signed_in,
+            rx.popover.root(
+                rx.popover.trigger(
+                    rx.button(
+                        rx.icon("bell", size=18),
+                        rx.cond(
+                            BellState.unread > 0,
+                            rx.badge(
+                                BellState.unread, color_scheme="red", radius="full", class_name="bell-count"
+                            ),
+                        ),
+                        variant="ghost",
+                        aria_label="Notifications",
+                        class_name="notification-bell",
+                        on_click=BellState.open,
+                    )
+                ),
+                rx.popover.content(
+                    rx.vstack(
+                        rx.text("Notifications", weight="bold"),
+                        rx.cond(
+                            BellState.items.length() > 0,
+                            rx.vstack(rx.foreach(BellState.items, _notification), spacing="1", width="100%"),
+                            rx.text(
+                                "Nothing yet: follow artists and vote on shows to hear about new dates and "
+                                "how your predictions did.",
+                                size="2",
+                                color=rx.color("gray", 11),
+                            ),
+                        ),
+                        spacing="2",
+                        class_name="notification-list",
+                    ),
+                    max_width="360px",
+                ),
+            ),
+        ),
+        on_mount=BellState.load,
+    )
+
+
 def _top_nav() -> rx.Component:
     return rx.box(
         rx.hstack(
@@ -111,6 +183,7 @@ def _top_nav() -> rx.Component:
             ),
             rx.spacer(),
             rx.color_mode.button(variant="ghost", aria_label="Toggle light and dark theme"),
+            _bell(),
             _account_menu(),
             align="center",
             width="100%",

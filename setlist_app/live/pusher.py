@@ -8,6 +8,8 @@ of watched shows, not the vote rate or (beyond the socket writes) the number of 
 
 Viewers join a room from the show page's load event and leave it on unmount; socket.io drops a
 disconnected socket from its rooms itself, and rooms are the only registry, so nothing can leak.
+Notification bells ride the same hub: a signed-in socket joins its user's room on page load, and
+each user id the notifications planner publishes gets that user's unread count pushed to the room.
 The pushed values live in `ShowLive`, a substate whose vars are uncached computed vars over
 `hub.snapshot(...)`, so reloads and other events always recompute them from the same snapshot.
 """
@@ -29,10 +31,12 @@ from socketio import packet as sio_packet
 from sqlmodel import Session
 
 from setlist_app.db import ThreadPool, app_redis, get_engine
+from setlist_app.domain.notifications import unread_count
 from setlist_app.live import health, publisher
 from setlist_app.live.snapshot import ShowCounts, ranks, read_counts
 from setlist_app.observability import metrics
 from setlist_app.settings import get_settings
+from setlist_app.sync import notifications
 from setlist_app.sync.status import Health
 
 log = logging.getLogger(__name__)
@@ -97,6 +101,16 @@ _reader = ThreadPool(max_workers=2, name="live-read")
 
 def room(show_id: int) -> str:
     return f"{ROOM_PREFIX}{show_id}"
+
+
+def user_room(user_id: int) -> str:
+    """A signed-in user's sockets on this worker (their notification bell)."""
+    return f"user:{user_id}"
+
+
+def _unread_sync(user_id: int) -> int:
+    with Session(get_engine()) as session:
+        return unread_count(session, user_id)
 
 
 def broadcast(namespace: Any, payload: dict[str, Any], room_name: str | None = None) -> None:
@@ -191,15 +205,24 @@ class LiveHub:
         self._wake.set()
 
     # -- the loop -------------------------------------------------------------------------------
-    async def run(self, app: Any, state_name: str, health_state_name: str = "") -> None:
-        """Lifespan task body: subscriber, periodic resync, health banner and the flusher until cancelled."""
+    async def run(
+        self, app: Any, state_name: str, health_state_name: str = "", bell_state_name: str = ""
+    ) -> None:
+        """Lifespan task body: subscribers, periodic resync, health banner, bells and the flusher until
+        cancelled."""
         # Per process, at start: the app is imported before granian forks its workers.
         self.instance = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._ns, self._state_name = app.event_namespace, state_name
         self._redis = app_redis()
-        tasks = [asyncio.create_task(self._subscribe()), asyncio.create_task(self._resync())]
+        tasks = [
+            asyncio.create_task(self._subscribe(publisher.channel(), self._show_changed, self._resubscribed)),
+            asyncio.create_task(self._resync()),
+        ]
         if health_state_name:
             tasks.append(asyncio.create_task(health.watch.run(self._health_emitter(health_state_name))))
+        if bell_state_name:
+            bell = self._bell_pusher(bell_state_name)
+            tasks.append(asyncio.create_task(self._subscribe(notifications.channel(), bell, self._no_op)))
         try:
             await self._flusher()
         finally:
@@ -211,6 +234,36 @@ class LiveHub:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._redis.aclose(), 1.0)
 
+    async def _show_changed(self, show_id: int) -> None:
+        self.mark_dirty(show_id)
+
+    async def _resubscribed(self) -> None:
+        for show_id in self.local_viewers():  # anything missed while (re)connecting
+            self.mark_dirty(show_id)
+
+    async def _no_op(self) -> None:
+        """A bell read on page load is fresh; nothing to catch up on after a reconnect."""
+
+    # -- the notification bell --------------------------------------------------------------------
+    async def watch_user(self, sid: str, user_id: int) -> None:
+        """Put a signed-in socket in its user's room, so their bell is pushed to it."""
+        if self._ns is not None and sid:
+            await self._ns.enter_room(sid, user_room(user_id))
+
+    def _bell_pusher(self, state_name: str) -> Callable[[int], Awaitable[None]]:
+        """Push a notified user's unread count to their sockets on this worker (if any)."""
+
+        async def push(user_id: int) -> None:
+            target = user_room(user_id)
+            if not self._ns.server.manager.rooms.get(self._ns.namespace, {}).get(target):
+                return
+            unread = await _reader.run(_unread_sync, user_id)
+            broadcast(
+                self._ns, {"delta": {state_name: {"unread" + FIELD_MARKER: unread}}, "events": []}, target
+            )
+
+        return push
+
     def _health_emitter(self, state_name: str) -> Callable[[Health], Awaitable[None]]:
         """Send a health change to every socket of this worker (no room: the banner is on every page)."""
 
@@ -220,16 +273,22 @@ class LiveHub:
 
         return emit
 
-    async def _subscribe(self) -> None:
+    async def _subscribe(
+        self,
+        name: str,
+        on_message: Callable[[int], Awaitable[None]],
+        on_connect: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Until cancelled: call `on_message` with each id published on channel `name`, and
+        `on_connect` after each (re)subscription (for anything missed meanwhile)."""
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(publisher.channel())
-                for show_id in self.local_viewers():  # anything missed while (re)connecting
-                    self.mark_dirty(show_id)
+                await pubsub.subscribe(name)
+                await on_connect()
                 async for message in pubsub.listen():
                     with contextlib.suppress(ValueError, TypeError):
-                        self.mark_dirty(int(message["data"]))
+                        await on_message(int(message["data"]))
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -11,6 +11,7 @@ from setlist_app.models.catalog import (
     Song,
     Venue,
 )
+from setlist_app.models.notifications import Notification, NotificationKind
 from setlist_app.models.ops import AdminAuditLog, ContentFlag, ErrorLog
 from setlist_app.models.sync import (
     ACTIVE_JOB_STATUSES,
@@ -50,6 +51,8 @@ __all__ = [
     "Identity",
     "ImportStatus",
     "JobStatus",
+    "Notification",
+    "NotificationKind",
     "OAuthToken",
     "Prediction",
     "PredictionSong",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, LargeBinary, UniqueConstraint
+from sqlalchemy import Index, LargeBinary, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 from setlist_app.models.base import created_at_field
@@ -37,6 +37,9 @@ class User(SQLModel, table=True):
     last_vote_date: date | None = None
     created_at: datetime = created_at_field()
     last_seen_at: datetime | None = None
+    email_digest: bool = Field(
+        default=True, sa_column_kwargs={"server_default": true()}
+    )  # unsubscribe: False
 
 
 class Identity(SQLModel, table=True):

@@ -57,6 +57,16 @@ def executor_scope(kind: str) -> Iterator[None]:
         _in_executor.reset(token)
 
 
+def refuse_in_executor(what: str) -> None:
+    """Raise `JobCreationInExecutorError` inside an executor: jobs and notifications are created by
+    planners, users and admins only, so no finished job can set off more work (no cascade)."""
+    running = _in_executor.get()
+    if running is not None:
+        raise JobCreationInExecutorError(
+            f"executor {running!r} tried to create {what}; only planners, users and admins may"
+        )
+
+
 def current_executor() -> str | None:
     """The kind of the executor running in this context, if any."""
     return _in_executor.get()
@@ -79,11 +89,7 @@ def request(
 
     `requested_by` is `planner:<name>`, `user:<id>` or `admin:<id>`; `now` is for fake clocks.
     """
-    running = _in_executor.get()
-    if running is not None:
-        raise JobCreationInExecutorError(
-            f"executor {running!r} tried to create job {kind}:{key}; only planners, users and admins may"
-        )
+    refuse_in_executor(f"job {kind}:{key}")
     if not kind or not key or len(kind) > 48 or len(key) > 200:
         raise ValueError(f"invalid job kind/key: {kind!r} {key!r}")
     if not requested_by.startswith(REQUESTERS):

@@ -14,3 +14,4 @@ PREDICTION_SEED = "prediction_seed"
 SETLIST_IMPORT = "setlist_import"
 PROVIDER_PROBE = "provider_probe"
 TOKEN_REFRESH = "token_refresh"
+NOTIFICATION_DIGEST = "notification_digest"  # one user's e-mail digest

@@ -28,7 +28,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,7 @@ class E2EApp:
     simulator: SimulatorServer
     has_worker: bool  # an arq worker runs jobs and keeps the heartbeat fresh
     serves_other_build: bool = False  # the frontend build was made for another app's port
+    env: dict[str, str] = field(default_factory=dict)  # the environment its processes run with
 
     @cached_property
     def engine(self) -> Engine:
@@ -210,8 +211,12 @@ def launcher_app(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
         GRANIAN_WORKERS="2",  # several backend workers, as in production (bounded for 2-core CI)
         SYNC_TICK_SECONDS="2",  # the worker picks up requested jobs within seconds
         PROMETHEUS_MULTIPROC_DIR=str(root / "metrics"),
+        # The demo crowd would move the counts other tests assert; tests/e2e/test_demo_crowd.py
+        # starts it (as the launcher does) when it wants it.
+        DEMO_CROWD_ACTIONS_PER_MINUTE="0",
     )
     env.pop("ADMIN_EMAILS", None)  # demo mode: the launcher makes the simulator's admin an admin
+    app.env = env
     lock = (PROJECT_ROOT / ".web.lock").open("w")
     fcntl.flock(lock, fcntl.LOCK_EX)
     log = ARTIFACTS / "launcher.log"

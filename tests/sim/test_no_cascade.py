@@ -4,7 +4,8 @@ The predecessor's catalog-sync ↔ prediction-generation cascade made 19M calls 
 200 artists (30% with empty catalogs, ~10% of catalog calls failing, a few failing forever) run
 through the real tick, planners, gateway and executors on a fake clock with a fake Spotify.
 Asserted: at most one catalog sync per artist per 24 h, no job created by an executor, exact job
-totals, provider calls and job rates within the configured budgets.
+totals, provider calls and job rates within the configured budgets; followers are notified of each
+show once, by the planner.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from setlist_app.models import Artist, CronRun, SyncJob
+from setlist_app.models import Artist, CronRun, Follow, Notification, SyncJob, User
 from setlist_app.settings import Settings
 from setlist_app.sync import budget, crons, executors, registry, status
 from tests.fixtures.clock import NOW, FakeClock
@@ -80,6 +81,15 @@ async def test_three_days_no_cascade(
 ) -> None:
     spotify = LoggingSpotify(clock)
     groups = _population(session, spotify)
+    fan = User(email="fan@x.test")  # follows every artist: each announced show is one notification
+    session.add(fan)
+    session.flush()
+    session.add_all(
+        Follow(user_id=fan.id, artist_id=a, created_at=NOW - timedelta(days=1))
+        for ids in groups.values()
+        for a in ids
+    )
+    session.commit()
     ctx = make_ctx(engine, settings, redis=aredis, providers=FakeProviders(spotify), clock=clock)
     planners = registry.registered_planners()
     crons.ensure_defaults(session, NOW)
@@ -151,3 +161,10 @@ async def test_three_days_no_cascade(
         artist = session.get(Artist, artist_id)
         assert artist.catalog_failures == 3 and artist.catalog_backoff_until > clock()
     assert status.get_status(session).queue_depth == 0
+
+    # 6. Notifications come from the planner alone (an executor creating one raises): one per
+    #    followed show, never repeated in three days of runs, and no job was created for them.
+    notified = session.scalars(select(Notification.show_id).where(Notification.user_id == fan.id)).all()
+    assert len(notified) == len(set(notified)) == ARTISTS
+    assert Counter(r.name for r in runs if r.name == "notifications")["notifications"] == ticks
+    assert sum(r.jobs_created for r in runs if r.name.startswith("notification")) == 0

@@ -48,3 +48,23 @@ def test_redis_db_url_replaces_the_db_number(base: str, db: int, expected: str) 
 def test_secret_key_must_not_be_trivially_short() -> None:
     with pytest.raises(ValueError):
         Settings(_env_file=None, secret_key="short")
+
+
+@pytest.mark.parametrize(
+    ("env", "rate"),
+    [
+        ({}, 12),  # `make run`: the simulator's demo data, so the launcher starts the crowd
+        ({"ENVIRONMENT": "prod"}, 0),
+        ({"TICKETMASTER_API_KEY": "k"}, 0),  # real data: never demo fans
+        ({"DEMO_CROWD_ACTIONS_PER_MINUTE": "0"}, 0),
+        ({"DEMO_CROWD_ACTIONS_PER_MINUTE": "30", "ENVIRONMENT": "prod"}, 30),
+    ],
+)
+def test_the_demo_crowd_is_on_in_the_embedded_demo_only(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], rate: int
+) -> None:
+    for name in ("ENVIRONMENT", "SPOTIFY_CLIENT_ID", "TICKETMASTER_API_KEY", "SETLISTFM_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert Settings(_env_file=None).crowd_rate == rate
