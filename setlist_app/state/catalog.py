@@ -8,8 +8,11 @@ from urllib.parse import quote
 import reflex as rx
 
 from setlist_app.db import run_db
+from setlist_app.live.vote_lane import SAVE_FAILED, limiter, parse_id, published
 from setlist_app.services import catalog_views as views
+from setlist_app.services import voting
 from setlist_app.state.follow import FollowState
+from setlist_app.state.route import route_arg
 from setlist_app.state.viewer import ViewerMixin
 
 log = logging.getLogger(__name__)
@@ -22,8 +25,8 @@ class PageLoad(rx.State, mixin=True):
     not_found: bool = False
     error: str = ""
 
-    def _route_slug(self) -> str:
-        return str(self.router._page.params.get("slug", ""))
+    async def _route_slug(self) -> str:
+        return await route_arg(self, "slug")
 
 
 class HomeState(ViewerMixin, PageLoad, rx.State):
@@ -60,7 +63,7 @@ class ArtistState(ViewerMixin, PageLoad, rx.State):
         self.loading, self.not_found, self.error, self.adding, self.added = True, False, "", 0, []
         yield
         try:
-            page = await run_db(views.artist_page, self._route_slug())
+            page = await run_db(views.artist_page, await self._route_slug())
             self.not_found = page is None
             self.page = page or views.ArtistPage()
             options = [str(o.show_id) for o in self.page.show_options]
@@ -80,14 +83,9 @@ class ArtistState(ViewerMixin, PageLoad, rx.State):
     @rx.event
     async def add_song(self, song_id: int):  # type: ignore[no-untyped-def]
         """Add a catalog song (with the fan's vote) to the chosen upcoming show's prediction."""
-        from setlist_app.services import voting
-        from setlist_app.state.vote_lane import SAVE_FAILED, limiter, published  # one per process
-
-        try:
-            sid, show_id = int(song_id), int(self.target_show or 0)
-        except (TypeError, ValueError):
-            return
-        if self.adding or not show_id:
+        sid = parse_id(song_id)
+        show_id = int(self.target_show) if self.target_show.isascii() and self.target_show.isdigit() else 0
+        if self.adding or sid is None or not show_id:
             return
         self.adding = sid
         yield

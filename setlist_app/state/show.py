@@ -11,11 +11,20 @@ from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
 from setlist_app.live.pusher import LiveSnapshot, hub
+from setlist_app.live.vote_lane import (
+    SAVE_FAILED,
+    Refusal,
+    VoterPage,
+    lane,
+    limiter,
+    parse_id,
+    published,
+    run_db,
+)
 from setlist_app.services import catalog_views as views
 from setlist_app.services import voting
 from setlist_app.state.catalog import PageLoad
 from setlist_app.state.viewer import ViewerMixin
-from setlist_app.state.vote_lane import SAVE_FAILED, Refusal, VoterPage, lane, limiter, published, run_db
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +40,8 @@ class LiveSong:
 
 class ShowLive(rx.State):
     """Live counts of the show being viewed, pushed by `setlist_app.live.pusher` to a room.
+
+    `seq` is the snapshot's sequence number: the hub never pushes an older snapshot over a newer.
 
     No handler ever assigns these: they are uncached computed vars over the worker's snapshot, so
     a reload or any other event recomputes exactly what the pusher last sent (never a stale copy).
@@ -140,7 +151,7 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
             self.sign_in_prompt = True
         if refusal.closed_message is not None:
             self.closed_message = refusal.closed_message
-        return refusal.toast
+        return rx.toast.error(refusal.toast) if refusal.toast else None
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
@@ -151,7 +162,7 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
         await lane.close_page(self._sid)  # until this show's record replaces it
         try:
             viewer = self._viewer()
-            data = await run_db(_page_data, self._route_slug(), viewer)
+            data = await run_db(_page_data, await self._route_slug(), viewer)
             self.not_found = data.page is None
             self.page = data.page or views.ShowPage()
             if data.page is not None:
@@ -212,12 +223,12 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
     @rx.event
     async def add_song(self, song_id: int):  # type: ignore[no-untyped-def]
         """Add a catalog song to the prediction with the viewer's upvote."""
-        try:
-            sid = int(song_id)
-        except (TypeError, ValueError):
-            return
         record = await lane.page(self._sid)
         if self.adding or record is None:
+            return
+        sid = parse_id(song_id)
+        if sid is None:
+            yield rx.toast.error("That song couldn't be read. Please reload the page and try again.")
             return
         self.adding = sid
         yield
