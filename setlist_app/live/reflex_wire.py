@@ -13,7 +13,7 @@ so this package imports no Reflex. Two internals remain, both for speed at 1,000
 - `engineio_writer.poll` replaces `AsyncSocket.poll` on Python 3.11.
 
 `Wire.self_test` checks each at startup; if one is missing or behaves otherwise, one log line says
-so and the plain public path is used. `tests/contract/` runs the real app against both.
+so and the plain public path is used. `tests/integration/voting/test_wire_contract.py` runs the real app against both.
 """
 
 from __future__ import annotations
