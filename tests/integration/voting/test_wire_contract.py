@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,12 +34,15 @@ PATIENCE = 30.0  # seconds a client waits for an answer or a push (a loaded 2-co
 
 
 @pytest.fixture
-def app(engine: Engine, database_url: str, redis_url: str) -> Iterator[Proc]:
+def app(engine: Engine, database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Proc]:
     with Session(engine) as session:
         seed_demo_catalog(session)
     redis.Redis.from_url(redis_url).flushdb()
     (LOGS / "wire-contract.log").unlink(missing_ok=True)  # read by the self-test check: this run only
-    proc = app_process("wire-contract", service_env(database_url, redis_url), workers=2).start()
+    env = service_env(
+        database_url, redis_url, PROMETHEUS_MULTIPROC_DIR=str(tmp_path)
+    )  # /metrics: both workers
+    proc = app_process("wire-contract", env, workers=2).start()
     try:
         wait_http(f"{proc.url}/ping", 180, [proc])
         yield proc
@@ -128,6 +133,15 @@ def test_votes_reach_the_lane_and_pushes_reach_exactly_the_shows_sockets_on_both
                 namespace="/_event",
             )
             assert await voter.wait_for(lambda c: _last(c, SHOW_STATE, "picker_open") is True, PATIENCE)
+            # Reflex timed the picker's handler but never saw the vote (EventMetricsMiddleware).
+            handler = 'handler="setlist_app___state___show____show_state.{}"'
+            metrics = ""
+            for _ in range(50):
+                metrics = urllib.request.urlopen(f"{app.url}/metrics", timeout=10).read().decode()
+                if handler.format("set_picker_open") in metrics:
+                    break
+                await asyncio.sleep(0.2)
+            assert handler.format("set_picker_open") in metrics and handler.format("vote") not in metrics
         finally:
             for tab in [*watchers, *others]:
                 await tab.close()
