@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
+from setlist_app.auth.cookies import SESSION_COOKIE
 from setlist_app.auth.viewer import Viewer, viewer_from_cookie_header
 from setlist_app.db import ThreadPool, app_redis
 from setlist_app.db import run_db as _run_db
@@ -135,8 +136,12 @@ class VoterPage:
             "adds_left": self.adds_left,
         }
 
-    def viewer(self) -> Viewer:
-        return viewer_from_cookie_header(self.cookie)
+    async def viewer(self) -> Viewer:
+        """Who votes. A session cookie is looked up in Redis and the database (cached 5 s): in a
+        thread, so a signed-in voter blocks the event loop no more than an anonymous one."""
+        if SESSION_COOKIE not in self.cookie:
+            return viewer_from_cookie_header(self.cookie)  # signatures only: no I/O
+        return await _db_threads.run(viewer_from_cookie_header, self.cookie)
 
     def set_allowance(self, viewer: Viewer, allow: voting.Allowance) -> None:
         self.signed_in = viewer.is_signed_in
@@ -264,7 +269,7 @@ class VoteLane:
         extra: dict[str, Any] = {}
         toast: str | None = None
         try:
-            viewer = page.viewer()
+            viewer = await page.viewer()
             await limiter().check(viewer, page.client_ip)
             result, seq = await self.votes.submit(voting.VoteRequest(viewer, psid, want, page.show_id))
             metrics.vote_accepted()

@@ -161,16 +161,15 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
         yield
         await lane.close_page(self._sid)  # until this show's record replaces it
         try:
-            viewer = self._viewer()
+            record = VoterPage(0, self.router.headers.cookie, self.router.session.client_ip)
+            viewer = await record.viewer()  # off the event loop when signed in
             data = await run_db(_page_data, await self._route_slug(), viewer)
             self.not_found = data.page is None
             self.page = data.page or views.ShowPage()
             if data.page is not None:
                 self.closed_message = data.closed
                 self.present_songs = [row.song_id for row in data.page.prediction]
-                record = VoterPage(
-                    data.page.show_id, self.router.headers.cookie, self.router.session.client_ip
-                )
+                record.show_id = data.page.show_id
                 record.my_votes = data.my_votes
                 record.set_allowance(viewer, data.allowance)
                 self._show(await lane.open_page(self._sid, record))
@@ -232,7 +231,7 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
             return
         self.adding = sid
         yield
-        viewer = record.viewer()
+        viewer = await record.viewer()
         try:
             await limiter().check(viewer, record.client_ip)
             result, allow = await run_db(_add_and_allowance, viewer, self.page.show_id, sid)

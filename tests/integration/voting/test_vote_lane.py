@@ -17,13 +17,14 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from setlist_app.auth.cookies import ANON_COOKIE, new_anon_id, sign
+from setlist_app.auth import sessions
+from setlist_app.auth.cookies import ANON_COOKIE, SESSION_COOKIE, new_anon_id, sign
 from setlist_app.live import vote_lane
 from setlist_app.live.vote_lane import NOT_CONFIRMED, VoteLane, VoterPage
 from setlist_app.models import ShowStatus
 from setlist_app.observability import metrics
 from tests.fixtures.live import FakeNamespace, fake_wire
-from tests.fixtures.voting import make_show
+from tests.fixtures.voting import make_show, signed_in_fans
 
 STATE = "reflex___state____state.show_state"
 HANDLER = f"{STATE}.vote"
@@ -204,3 +205,25 @@ def test_loose_ids_are_refused_with_a_message_and_store_nothing(session: Session
         assert ns.to_reflex == [("disconnect", "s1", "client disconnect")]
 
     run_async(scenario())
+
+
+def test_a_signed_in_vote_is_stored_as_the_user(session: Session) -> None:
+    """The session is resolved off the event loop (`VoterPage.viewer`), and still resolved."""
+    f = make_show(session, seeded=2)
+    a = f.prediction_song_ids[0]
+    (fan,) = signed_in_fans(session, 1)
+    cookie = f"{SESSION_COOKIE}={sessions.create_session(fan.user_id)}"  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        lane, ns = _lane()
+        ns.sessions["s1"] = {}
+        await lane.open_page("s1", VoterPage(f.show_id, cookie, "10.0.0.1"))
+        await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await _settle(lane)
+        last = _deltas(ns, "s1")[-1]
+        assert last[f"signed_in{M}"] is True and last[f"my_votes{M}"] == [a]
+        assert last[f"votes_left{M}"] == -1  # no anonymous allowance
+
+    run_async(scenario())
+    user = session.execute(text("SELECT user_id FROM votes WHERE prediction_song_id = :p"), {"p": a})
+    assert user.scalar_one() == fan.user_id
