@@ -11,8 +11,9 @@ wire reports it). The pushed values live in a substate (its name is handed in by
 vars are uncached computed vars over `hub.snapshot(...)`, so reloads and other events recompute
 them from the same snapshot. Counts never go backwards for a viewer: a joining viewer's snapshot
 is at least as new as every commit announced before the join (a reconnect after pushes from
-another worker), and one tick after a join the viewer is sent the current snapshot again, which
-overtakes a page reply computed from an older one while a push was on its way.
+another worker), and the pusher's first round at least a tick after the join (within about a
+second) sends the viewer the current snapshot again, which overtakes a page reply computed from an
+older one while a push was on its way.
 """
 
 from __future__ import annotations
