@@ -181,7 +181,7 @@ def voters_needed(rate: int, signed_in: bool) -> int:
 
 
 async def _run_case(
-    port: int, viewers_n: int, rate: int, seconds: float, bench: Bench, backend: Any
+    port: int, viewers_n: int, rate: int, seconds: float, bench: Bench, backend: Any, reconnect: int = 0
 ) -> dict[str, Any]:
     shows = len(bench.shows)
     viewers = [Viewer(show=i % shows) for i in range(viewers_n)]
@@ -249,8 +249,25 @@ async def _run_case(
     rng = random.Random(1)
     total = int(rate * seconds)
     handler = f"{SHOW_STATE}.vote"
+    rejoin_s: list[float] = []
+
+    async def rejoin() -> None:
+        """`reconnect` viewers drop and come back at once (a Wi-Fi blip at the venue)."""
+        t = time.monotonic()
+        dropped = range(min(reconnect, viewers_n))
+        await asyncio.gather(*(viewer_socks[i].close() for i in dropped))
+        fresh = {i: ReflexSocket(port, path(viewers[i].show), _ignore, on_raw=on_viewer(i)) for i in dropped}
+        await asyncio.gather(*(s.connect() for s in fresh.values()))
+        for i, sock in fresh.items():
+            viewer_socks[i] = sock
+            sockets.append(sock)
+        rejoin_s.append(time.monotonic() - t)
+
+    rejoining: asyncio.Task[None] | None = None
     start = time.monotonic()
     for k in range(total):
+        if reconnect and k == total // 2:
+            rejoining = asyncio.create_task(rejoin())
         target = start + k / rate
         if (delay := target - time.monotonic()) > 0:
             await asyncio.sleep(delay)
@@ -261,6 +278,8 @@ async def _run_case(
         voters[i].outstanding.append([time.monotonic(), psid, False])
         voter_socks[i].emit(handler, {"prediction_song_id": psid})
     send_s = time.monotonic() - start
+    if rejoining is not None:
+        await rejoining
     drain_until = time.monotonic() + 15
     while time.monotonic() < drain_until:  # until every answer and every push has arrived
         await asyncio.sleep(0.5)
@@ -322,7 +341,11 @@ async def _run_case(
         "client_cpu_pct": round(100 * client_cpu / wall_s, 1),
         "backend_rss_mb": round(rss_mb, 1),
         "connect_s": round(connect_s, 1),
-        "went_backwards": backwards,  # viewers that ever received an older snapshot after a newer
+        "went_backwards": backwards,
+        "reconnected": reconnect,
+        "rejoin_s": round(rejoin_s[0], 2)
+        if rejoin_s
+        else None,  # all `reconnect` viewers back  # viewers that ever received an older snapshot after a newer
         "_viewers_state": viewers,
     }
 
@@ -358,6 +381,7 @@ TABLE = [
     ("wrong_final_counts", "wrong final"),
     ("went_backwards", "counts went back"),
     ("connect_s", "join s"),
+    ("rejoin_s", "rejoin s"),
     ("backend_cpu_pct", "backend CPU %"),
 ]
 
@@ -376,6 +400,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per case; the median is reported")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply viewers and rates (smoke runs)")
     parser.add_argument("--anonymous", action="store_true", help="anonymous voters, limits lifted")
+    parser.add_argument(
+        "--reconnect",
+        type=int,
+        default=0,
+        help="viewers that drop and reconnect at once mid-run (issue: 200)",
+    )
     parser.add_argument("--backend-cpus", default="0", help="taskset cores for the backend ('' = no pinning)")
     parser.add_argument("--client-cpus", default="1", help="cores for this load client ('' = no pinning)")
     parser.add_argument("--out", default=str(RESULTS / "live_fanout.json"))
@@ -424,7 +454,12 @@ def _one_run(args: argparse.Namespace, workers: int, viewers: int, rate: int, sh
     try:
         backend = psutil.Process(proc.pid)
         case = asyncio.run(
-            asyncio.wait_for(_run_case(port, viewers, rate, args.seconds, bench, backend), 600)
+            asyncio.wait_for(
+                _run_case(
+                    port, viewers, rate, args.seconds, bench, backend, round(args.reconnect * args.scale)
+                ),
+                600,
+            )
         )
         final = _final_counts(bench.url)
         states = case.pop("_viewers_state")
