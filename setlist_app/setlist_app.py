@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import reflex as rx
-from reflex.event import EventHandler
+from reflex.event import Event, EventHandler
+from reflex_base.constants.state import FIELD_MARKER
 
 from setlist_app.api.app import build_api
-from setlist_app.live import engineio_writer
+from setlist_app.live import reflex_wire
 from setlist_app.live.pusher import hub as live_hub
+from setlist_app.live.vote_lane import lane as vote_lane
 from setlist_app.observability.logging import configure_logging
 from setlist_app.observability.middleware import EventMetricsMiddleware
 from setlist_app.pages import account, catalog, show
@@ -35,15 +37,17 @@ from setlist_app.state.profile import ProfileState
 from setlist_app.state.search import SearchState
 from setlist_app.state.show import ShowLive, ShowState
 from setlist_app.state.venue import VenueState
-from setlist_app.state.vote_lane import lane as vote_lane
+
+
+def _error_toast(message: str) -> list[Event]:
+    return Event.from_event_type([rx.toast.error(message)])
 
 
 async def live_pusher(app: rx.App) -> None:
     """Lifespan task: this backend worker's live hub, pushing to the substates the pages show."""
-    await live_hub.run(app, ShowLive.get_full_name(), HealthLive.get_full_name(), BellState.get_full_name())
+    await live_hub.run(wire, ShowLive.get_full_name(), HealthLive.get_full_name(), BellState.get_full_name())
 
 
-engineio_writer.install()  # before any socket opens: cheaper pushes to many viewers
 configure_logging()  # JSON in prod, redacted everywhere (setlist_app/observability/logging.py)
 # Theme: RadixThemesPlugin in rxconfig.py. Our Starlette routes match before Reflex's.
 app = rx.App(stylesheets=["/styles.css"], api_transformer=build_api())
@@ -75,5 +79,7 @@ for route, component, title, on_load in PAGES:
     app.add_page(component, route=route, title=title, on_load=on_load)
 app.add_page(catalog.page_not_found, route="404", title="Not found · Setlist")
 app.add_middleware(EventMetricsMiddleware())  # event ids in logs, handler latency metric
-vote_lane.install(app.event_namespace, ShowState.get_full_name())  # votes skip Reflex's state path
+# The live path's one seam to Reflex's sockets, with the Reflex pieces it needs (live/reflex_wire.py).
+wire = reflex_wire.Wire(app.event_namespace, reflex_wire.Protocol(FIELD_MARKER, _error_toast)).install()
+vote_lane.install(wire, ShowState.get_full_name())  # votes skip Reflex's state path
 app.register_lifespan_task(live_pusher)  # live vote fan-out: one pusher per backend worker

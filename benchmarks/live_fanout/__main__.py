@@ -1,20 +1,28 @@
-"""Live fan-out benchmark: N simulated viewers of one show while votes arrive at R/s.
+"""Live fan-out benchmark: viewers of one show (or spread over several) while votes arrive at R/s.
 
-    .venv/bin/python -m benchmarks.live_fanout [--viewers 100 500 1000] [--rates 10 200] [--workers 1 2]
+    .venv/bin/python -m benchmarks.live_fanout --preset issue16            # every case of issue 16
+    .venv/bin/python -m benchmarks.live_fanout --viewers 1000 --rates 10 200 --workers 2 --runs 3
+    .venv/bin/python -m benchmarks.live_fanout --preset issue16 --seconds 2 --runs 1 --scale 0.01  # smoke
+    .venv/bin/python -m benchmarks.live_fanout --table benchmarks/results/live_fanout.json   # README table
 
-Per vote: the time from sending the vote event until EVERY viewer holds a snapshot whose sequence
-number includes it (p50/p95/p99/max); wrong final counts; votes/s accepted; backend CPU and memory.
-Viewers and voters speak Reflex's websocket protocol (raw engine.io frames, `wsclient.py`); the
-backend is the real app (`serve.py`) on Postgres and Redis. Only 127.0.0.1 is contacted. Results:
-benchmarks/results/live_fanout.json. The limits are lifted for the run (it measures fan-out, not
-the anonymous allowance or the rate limit).
+Per vote: the time from sending the vote event until EVERY viewer of its show holds a snapshot whose
+sequence number includes it (p50/p95/p99/max); wrong final counts; votes/s accepted; backend CPU and
+memory; how long the viewers took to join. Viewers and voters speak Reflex's websocket protocol (raw
+engine.io frames, `wsclient.py`); the backend is the real app (`serve.py`) on Postgres and Redis.
+Voters are signed in and vote at the default limits (`--anonymous`: anonymous voters, limits lifted),
+on a prediction of `--songs` songs. For comparable figures the backend's workers and this load
+client run on separate cores (`--backend-cpus`, `--client-cpus`, by taskset), the load average is
+recorded, and each case is the median of `--runs` runs with the spread. Only 127.0.0.1 is
+contacted. Results: benchmarks/results/live_fanout.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
+import math
 import os
 import random
 import re
@@ -32,13 +40,15 @@ import psycopg
 from sqlalchemy import text
 from sqlmodel import Session
 
+from benchmarks.common import machine, markdown_table, median_of, pin_self
 from benchmarks.live_fanout import serve
 from benchmarks.live_fanout.wsclient import ReflexSocket
-from setlist_app.auth.cookies import ANON_COOKIE, sign
+from setlist_app.auth import sessions
+from setlist_app.auth.cookies import ANON_COOKIE, SESSION_COOKIE, sign
 from setlist_app.db import make_engine
 from setlist_app.domain.predictions import seed_prediction
 from setlist_app.migrations import upgrade_to_head
-from setlist_app.models import Artist, ArtistSong, Show, Song, Venue, utcnow
+from setlist_app.models import Artist, ArtistSong, Show, Song, User, Venue, utcnow
 from setlist_app.settings import PROJECT_ROOT, get_settings
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results"
@@ -55,6 +65,7 @@ NOT_CONFIRMED = 2**31 - 1
 
 @dataclass
 class Viewer:
+    show: int = 0  # index into Bench.shows
     arrivals: list[tuple[float, int]] = field(default_factory=list)  # (time, seq) of live pushes
     last_frame: str = ""  # the last push that carried the vote counts
 
@@ -67,39 +78,65 @@ class Viewer:
 
 @dataclass
 class Voter:
+    show: int = 0
     outstanding: list[list[Any]] = field(default_factory=list)  # [send time, song, seen in flight]
     confirmed: list[tuple[float, int, float]] = field(default_factory=list)  # (sent, seq, answered)
 
 
-def _setup_db() -> tuple[str, str, list[int]]:
+@dataclass
+class Bench:
+    """A private database: `shows` (slug, visible prediction-song ids) and voters' Cookie headers."""
+
+    db_name: str
+    url: str
+    shows: list[tuple[str, list[int]]]
+    cookies: list[str]
+
+
+def _setup_db(shows: int, songs: int, voters: int, signed_in: bool) -> Bench:
     name = f"setlist_bench_{secrets.token_hex(3)}"
     with psycopg.connect(PG, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = f"{PG.rsplit('/', 1)[0]}/{name}"
     upgrade_to_head(url)
     engine = make_engine(url)
+    made: list[tuple[str, list[int]]] = []
     with Session(engine) as s:
         artist = Artist(slug="bench-artist", name="Bench Artist", normalized_name="bench artist")
         venue = Venue(
             slug="bench-hall", name="Hall", city="Town", country="UK", country_code="GB", timezone="UTC"
         )
-        s.add_all([artist, venue])
+        catalog = [Song(title=f"Song {i}", normalized_title=f"song {i}", album="Album") for i in range(songs)]
+        s.add_all([artist, venue, *catalog])
         s.flush()
-        starts = utcnow() + timedelta(days=30)
-        show = Show(
-            slug="bench-show", artist_id=artist.id, venue_id=venue.id, name="Bench", starts_at=starts,
-            local_date=date(starts.year, starts.month, starts.day),
-        )  # fmt: skip
-        songs = [Song(title=f"Song {i}", normalized_title=f"song {i}", album="Album") for i in range(20)]
-        s.add(show)
-        s.add_all(songs)
-        s.flush()
-        s.add_all(ArtistSong(artist_id=artist.id, song_id=x.id, position=i) for i, x in enumerate(songs))  # type: ignore[arg-type]
-        seed_prediction(s, show.id, [x.id for x in songs])  # type: ignore[arg-type, misc]
+        s.add_all(ArtistSong(artist_id=artist.id, song_id=x.id, position=i) for i, x in enumerate(catalog))  # type: ignore[arg-type]
+        for n in range(shows):
+            starts = utcnow() + timedelta(days=30 + n)
+            show = Show(
+                slug=f"bench-show-{n}", artist_id=artist.id, venue_id=venue.id, name="Bench", starts_at=starts,
+                local_date=date(starts.year, starts.month, starts.day),
+            )  # fmt: skip
+            s.add(show)
+            s.flush()
+            seed_prediction(s, show.id, [x.id for x in catalog])  # type: ignore[arg-type, misc]
+            ids = s.execute(
+                text(
+                    "SELECT ps.id FROM prediction_songs ps JOIN predictions p ON p.id = ps.prediction_id"
+                    " WHERE p.show_id = :s ORDER BY ps.position"
+                ),
+                {"s": show.id},
+            )
+            made.append((show.slug, [r[0] for r in ids]))
+        users = [User(name=f"Voter {i}") for i in range(voters if signed_in else 0)]
+        s.add_all(users)
         s.commit()
-        ids = [r[0] for r in s.execute(text("SELECT id FROM prediction_songs ORDER BY position"))]
+        user_ids = [u.id for u in users]
     engine.dispose()
-    return name, url, ids
+    if signed_in:  # real sessions in the backend's Redis DB, as a sign-in makes them
+        cookies = [f"{SESSION_COOKIE}={sessions.create_session(uid)}" for uid in user_ids]  # type: ignore[arg-type]
+    else:
+        cookies = [f"{ANON_COOKIE}={sign(f'bench-voter-{i}', 'anon')}" for i in range(voters)]
+    return Bench(name, url, made, cookies)
 
 
 def _drop_db(name: str) -> None:
@@ -135,13 +172,21 @@ def _cpu(procs: list[psutil.Process]) -> float:
     return total
 
 
+def voters_needed(rate: int, signed_in: bool) -> int:
+    """Enough voters for `rate` votes/s with each at most 80% of the default per-voter limit."""
+    if not signed_in:
+        return max(4, min(40, rate // 5))
+    per_voter = 0.8 * get_settings().vote_rate_per_minute / 60
+    return max(4, math.ceil(rate / per_voter))
+
+
 async def _run_case(
-    port: int, viewers_n: int, rate: int, seconds: float, ps_ids: list[int], backend: Any
+    port: int, viewers_n: int, rate: int, seconds: float, bench: Bench, backend: Any, reconnect: int = 0
 ) -> dict[str, Any]:
-    viewers = [Viewer() for _ in range(viewers_n)]
-    n_voters = max(4, min(40, rate // 5))
-    voters = [Voter() for _ in range(n_voters)]
-    path = "/shows/bench-show"
+    shows = len(bench.shows)
+    viewers = [Viewer(show=i % shows) for i in range(viewers_n)]
+    n_voters = len(bench.cookies)
+    voters = [Voter(show=i % shows) for i in range(n_voters)]
 
     def on_viewer(i: int):  # type: ignore[no-untyped-def]
         def raw(frame: str, read_at: float) -> bool:
@@ -185,10 +230,14 @@ async def _run_case(
             await sock.connect()
             await asyncio.sleep(0.02)
 
-    viewer_socks = [ReflexSocket(port, path, _ignore, on_raw=on_viewer(i)) for i in range(viewers_n)]
+    def path(show: int) -> str:
+        return f"/shows/{bench.shows[show][0]}"
+
+    viewer_socks = [
+        ReflexSocket(port, path(v.show), _ignore, on_raw=on_viewer(i)) for i, v in enumerate(viewers)
+    ]
     voter_socks = [
-        ReflexSocket(port, path, on_voter(i), cookie=f"{ANON_COOKIE}={sign(f'bench-voter-{i}', 'anon')}")
-        for i in range(n_voters)
+        ReflexSocket(port, path(v.show), on_voter(i), cookie=bench.cookies[i]) for i, v in enumerate(voters)
     ]
     sockets = viewer_socks + voter_socks
     t0 = time.monotonic()
@@ -200,23 +249,45 @@ async def _run_case(
     rng = random.Random(1)
     total = int(rate * seconds)
     handler = f"{SHOW_STATE}.vote"
+    rejoin_s: list[float] = []
+
+    async def rejoin() -> None:
+        """`reconnect` viewers drop and come back at once (a Wi-Fi blip at the venue)."""
+        t = time.monotonic()
+        dropped = range(min(reconnect, viewers_n))
+        await asyncio.gather(*(viewer_socks[i].close() for i in dropped))
+        fresh = {i: ReflexSocket(port, path(viewers[i].show), _ignore, on_raw=on_viewer(i)) for i in dropped}
+        await asyncio.gather(*(s.connect() for s in fresh.values()))
+        for i, sock in fresh.items():
+            viewer_socks[i] = sock
+            sockets.append(sock)
+        rejoin_s.append(time.monotonic() - t)
+
+    rejoining: asyncio.Task[None] | None = None
     start = time.monotonic()
     for k in range(total):
+        if reconnect and k == total // 2:
+            rejoining = asyncio.create_task(rejoin())
         target = start + k / rate
         if (delay := target - time.monotonic()) > 0:
             await asyncio.sleep(delay)
         i = k % n_voters
         in_flight = {entry[1] for entry in voters[i].outstanding}  # a busy button ignores clicks
+        ps_ids = bench.shows[voters[i].show][1]
         psid = rng.choice([p for p in ps_ids if p not in in_flight] or ps_ids)
         voters[i].outstanding.append([time.monotonic(), psid, False])
         voter_socks[i].emit(handler, {"prediction_song_id": psid})
     send_s = time.monotonic() - start
+    if rejoining is not None:
+        await rejoining
     drain_until = time.monotonic() + 15
     while time.monotonic() < drain_until:  # until every answer and every push has arrived
         await asyncio.sleep(0.5)
-        top = max((c[1] for v in voters for c in v.confirmed), default=0)
+        top = [
+            max((c[1] for v in voters if v.show == n for c in v.confirmed), default=0) for n in range(shows)
+        ]
         if not any(v.outstanding for v in voters) and all(
-            v.arrivals and max(s for _, s in v.arrivals) >= top for v in viewers
+            v.arrivals and max(s for _, s in v.arrivals) >= top[v.show] for v in viewers
         ):
             break
     await asyncio.sleep(0.5)
@@ -224,8 +295,9 @@ async def _run_case(
     client_cpu = _cpu([psutil.Process()]) - client0
     rss_mb = sum(p.memory_info().rss for p in procs if p.is_running()) / 2**20
 
-    # Latency: until every viewer holds a snapshot with seq >= the vote's.
+    # Latency: until every viewer of the vote's show holds a snapshot with seq >= the vote's.
     firsts: list[list[tuple[int, float]]] = []
+    backwards = sum(1 for v in viewers if any(b[1] < a[1] for a, b in itertools.pairwise(v.arrivals)))
     for v in viewers:
         best: list[tuple[int, float]] = []  # monotone (seq, first time seen)
         for t, seq in v.arrivals:
@@ -233,11 +305,11 @@ async def _run_case(
                 best.append((seq, t))
         firsts.append(best)
     latencies, from_answer, missing = [], [], 0
-    confirmed = [c for v in voters for c in v.confirmed]
-    acks = [(answered - sent) * 1000 for sent, _, answered in confirmed]
-    for sent, seq, answered in confirmed:
+    confirmed = [(v.show, *c) for v in voters for c in v.confirmed]
+    acks = [(answered - sent) * 1000 for _, sent, _, answered in confirmed]
+    for show, sent, seq, answered in confirmed:
         worst = 0.0
-        for best in firsts:
+        for best in (f for v, f in zip(viewers, firsts, strict=True) if v.show == show):
             hit = next((t for s, t in best if s >= seq), None)
             if hit is None:
                 worst = float("inf")
@@ -269,6 +341,11 @@ async def _run_case(
         "client_cpu_pct": round(100 * client_cpu / wall_s, 1),
         "backend_rss_mb": round(rss_mb, 1),
         "connect_s": round(connect_s, 1),
+        "went_backwards": backwards,
+        "reconnected": reconnect,
+        "rejoin_s": round(rejoin_s[0], 2)
+        if rejoin_s
+        else None,  # all `reconnect` viewers back  # viewers that ever received an older snapshot after a newer
         "_viewers_state": viewers,
     }
 
@@ -285,64 +362,129 @@ def _final_counts(url: str) -> dict[str, int]:
     return {str(i): int(c) for i, c in rows}
 
 
+# Issue 16's cases: (backend workers, viewers, votes/s, shows the viewers are spread over).
+PRESETS: dict[str, list[tuple[int, int, int, int]]] = {
+    "issue16": [
+        *((w, 1000, r, 1) for w in (2, 1) for r in (10, 200)),
+        *((2, 2000, r, 1) for r in (10, 200)),
+        *((2, 1000, r, 20) for r in (10, 200)),
+    ],
+}
+TABLE = [
+    ("workers", "backend workers"),
+    ("viewers", "viewers"),
+    ("shows", "shows"),
+    ("rate", "votes/s"),
+    ("p50_ms", "p50 ms"),
+    ("p95_ms", "p95 ms"),
+    ("p99_ms", "p99 ms"),
+    ("wrong_final_counts", "wrong final"),
+    ("went_backwards", "counts went back"),
+    ("connect_s", "join s"),
+    ("rejoin_s", "rejoin s"),
+    ("backend_cpu_pct", "backend CPU %"),
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--viewers", type=int, nargs="+", default=[100, 500, 1000])
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="run these cases (overrides the grid)")
+    parser.add_argument("--viewers", type=int, nargs="+", default=[1000])
     parser.add_argument("--rates", type=int, nargs="+", default=[10, 200])
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, nargs="+", default=[2])
+    parser.add_argument("--shows", type=int, nargs="+", default=[1])
+    parser.add_argument("--songs", type=int, default=30, help="songs in each show's prediction")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the voting phase")
+    parser.add_argument("--runs", type=int, default=3, help="runs per case; the median is reported")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply viewers and rates (smoke runs)")
+    parser.add_argument("--anonymous", action="store_true", help="anonymous voters, limits lifted")
+    parser.add_argument(
+        "--reconnect",
+        type=int,
+        default=0,
+        help="viewers that drop and reconnect at once mid-run (issue: 200)",
+    )
+    parser.add_argument("--backend-cpus", default="0", help="taskset cores for the backend ('' = no pinning)")
+    parser.add_argument("--client-cpus", default="1", help="cores for this load client ('' = no pinning)")
     parser.add_argument("--out", default=str(RESULTS / "live_fanout.json"))
+    parser.add_argument("--table", metavar="JSON", help="print the README table of a results file and exit")
     args = parser.parse_args()
+    if args.table:
+        print(markdown_table(json.loads(Path(args.table).read_text())["results"], TABLE))
+        return
+    pin_self(args.client_cpus)
+    # Signed-in voters' sessions go to the backend's Redis DB: this process creates them.
+    os.environ.update(REDIS_URL=REDIS_BASE, REDIS_DB_APP=str(REDIS_DB))
+    get_settings.cache_clear()
+    grid = [(w, v, r, n) for w in args.workers for v in args.viewers for r in args.rates for n in args.shows]
+    cases = PRESETS[args.preset] if args.preset else grid
     results: list[dict[str, Any]] = []
-    for workers in args.workers:
-        for viewers in args.viewers:
-            for rate in args.rates:
-                db_name, url, ps_ids = _setup_db()
-                port = _free_port()
-                env = {
-                    "DATABASE_URL": url,
-                    "REDIS_URL": REDIS_BASE,
-                    "REDIS_DB_REFLEX": str(REDIS_DB),
-                    "REDIS_DB_APP": str(REDIS_DB),
-                    "REDIS_DB_QUEUE": str(REDIS_DB),
-                    "ANON_VOTES_PER_SHOW": "1000000",
-                    "VOTE_RATE_PER_MINUTE": "1000000",
-                    "ANON_IP_RATE_PER_MINUTE": "1000000",
-                    "PYTHONPATH": str(PROJECT_ROOT),
-                }
-                log = RESULTS / f"live_fanout_backend_{workers}w.log"
-                RESULTS.mkdir(parents=True, exist_ok=True)
-                proc = serve.start_backend(port, workers, env, log)
-                try:
-                    case = asyncio.run(
-                        asyncio.wait_for(
-                            _run_case(port, viewers, rate, args.seconds, ps_ids, psutil.Process(proc.pid)),
-                            300,
-                        )
-                    )
-                    final = _final_counts(url)
-                    states = case.pop("_viewers_state")
-                    case["wrong_final_counts"] = sum(1 for v in states if v.last_votes() != final)
-                    case["workers"] = workers
-                    print(json.dumps(case), flush=True)
-                    results.append(case)
-                    _write(args.out, results)  # after every case: a run stopped early keeps its data
-                finally:
-                    serve.stop(proc)
-                    _drop_db(db_name)
+    for workers, viewers, rate, shows in cases:
+        viewers, rate = max(1, round(viewers * args.scale)), max(1, round(rate * args.scale))
+        runs = [_one_run(args, workers, viewers, rate, shows) for _ in range(args.runs)]
+        case = {**median_of(runs), **machine()}
+        print(json.dumps(case), flush=True)
+        results.append(case)
+        _write(args, results)  # after every case: a run stopped early keeps its data
     print(f"wrote {args.out}")
 
 
-def _write(out: str, results: list[dict[str, Any]]) -> None:
+def _one_run(args: argparse.Namespace, workers: int, viewers: int, rate: int, shows: int) -> dict[str, Any]:
+    signed_in = not args.anonymous
+    bench = _setup_db(shows, args.songs, voters_needed(rate, signed_in), signed_in)
+    port = _free_port()
+    env = {
+        "DATABASE_URL": bench.url,
+        "REDIS_URL": REDIS_BASE,
+        "REDIS_DB_REFLEX": str(REDIS_DB),
+        "REDIS_DB_APP": str(REDIS_DB),
+        "REDIS_DB_QUEUE": str(REDIS_DB),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    if args.anonymous:
+        env.update(
+            ANON_VOTES_PER_SHOW="1000000", VOTE_RATE_PER_MINUTE="1000000", ANON_IP_RATE_PER_MINUTE="1000000"
+        )
+    log = RESULTS / f"live_fanout_backend_{workers}w.log"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]
+    proc = serve.start_backend(port, workers, env, log, cpus=args.backend_cpus or None)
+    try:
+        backend = psutil.Process(proc.pid)
+        case = asyncio.run(
+            asyncio.wait_for(
+                _run_case(
+                    port, viewers, rate, args.seconds, bench, backend, round(args.reconnect * args.scale)
+                ),
+                600,
+            )
+        )
+        final = _final_counts(bench.url)
+        states = case.pop("_viewers_state")
+        case["wrong_final_counts"] = sum(
+            1 for v in states if v.last_votes() != {str(p): final[str(p)] for p in bench.shows[v.show][1]}
+        )
+        case.update(workers=workers, shows=shows, signed_in=signed_in, load_1m_before=load_before)
+        print(json.dumps(case), flush=True)
+        return case
+    finally:
+        serve.stop(proc)
+        _drop_db(bench.db_name)
+
+
+def _write(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
     meta = {
-        "cpus": os.cpu_count(),
+        **machine(),  # the machine is shared: read results with the load average
         "tick_ms": get_settings().live_tick_ms,  # the env of this process reaches the backend too
-        "load_average_1_5_15": os.getloadavg(),  # the machine is shared: read results with this
+        "backend_cpus": args.backend_cpus,
+        "client_cpus": args.client_cpus,
+        "seconds": args.seconds,
+        "songs": args.songs,
         "at": utcnow().isoformat(),
     }
-    Path(out).write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    Path(args.out).write_text(json.dumps({"meta": meta, "results": results}, indent=2))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks.common import taskset
 from setlist_app.settings import PROJECT_ROOT
 
 _SERVE = (
@@ -23,9 +24,15 @@ _SERVE = (
 
 
 def start_backend(
-    port: int, workers: int, env: dict[str, str], log: Path, *, mount_frontend: bool = False
+    port: int,
+    workers: int,
+    env: dict[str, str],
+    log: Path,
+    *,
+    mount_frontend: bool = False,
+    cpus: str | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Launch the backend (its own process group) and wait until /ping answers."""
+    """Launch the backend (its own process group, pinned to `cpus` if given) and wait until /ping answers."""
     full_env = {
         **os.environ,
         **env,
@@ -39,7 +46,7 @@ def start_backend(
     full_env["__REFLEX_MOUNT_FRONTEND_COMPILED_APP"] = "true" if mount_frontend else "false"
     out = log.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVE.format(port=port)],
+        [*taskset(cpus), sys.executable, "-c", _SERVE.format(port=port)],
         cwd=PROJECT_ROOT,
         env=full_env,
         stdout=out,

@@ -1,31 +1,61 @@
 """Vote ingest: acknowledged votes per second through the real websocket path, with zero loss.
 
-    .venv/bin/python -m benchmarks.vote_ingest.run --clients 40 --seconds 20 --app-workers 2
+    .venv/bin/python -m benchmarks.vote_ingest.run --clients 40 --seconds 20 --app-workers 2 --runs 3
+    .venv/bin/python -m benchmarks.vote_ingest.run --mode both --seconds 2 --runs 1 --clients 4  # smoke
+    .venv/bin/python -m benchmarks.vote_ingest.run --table benchmarks/results/vote_ingest.json
 
-Each client is one browser tab (python-socketio) voting as fast as acknowledgements come back, each
-vote on a distinct (song, voter) pair so every acknowledged vote must be a row. Afterwards the
-database is checked: rows == acknowledgements. Where time goes: the app's CPU vs the client's, and
-the per-handler latency histogram from /metrics. Writes benchmarks/results/vote_ingest.json.
+Each client is one browser tab (python-socketio) voting as fast as acknowledgements come back.
+`--mode stay`: voters stay on the page and toggle their votes on its songs (the target case:
+every toggle is a write); afterwards each (voter, song) with an odd number of acknowledgements must
+be a row and no other. `--mode mixed`: each vote on a distinct (song, voter) pair, and a voter that
+has voted for every song of its show loads the page again as a new voter (page loads beside the
+votes); rows == acknowledgements. Where time goes: the app's CPU vs the client's. The app's
+workers and this client are pinned to separate cores (`--app-cpus`, `--client-cpus`), the load
+average is recorded, each case is the median of `--runs`. Writes benchmarks/results/vote_ingest.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import time
+from collections import Counter
+from pathlib import Path
 
 import psutil
 import psycopg
 
-from benchmarks.common import private_services, write_result
+from benchmarks.common import (
+    machine,
+    markdown_table,
+    median_of,
+    pin_self,
+    private_services,
+    taskset,
+    write_result,
+)
 from tests.integration.ops.cluster import app_process, service_env, upcoming_songs, wait_http
 from tests.integration.ops.wsclient import ShowClient, VoteFailed
 
+TABLE = [
+    ("mode", "mode"),
+    ("app_workers", "backend workers"),
+    ("clients", "voters"),
+    ("votes_per_s", "votes/s acked"),
+    ("lost", "lost"),
+    ("ack_ms_p50", "ack p50 ms"),
+    ("ack_ms_p95", "ack p95 ms"),
+    ("app_cpu_s_per_vote_ms", "app CPU ms/vote"),
+]
 
-async def run(args: argparse.Namespace) -> dict:
+
+async def run(args: argparse.Namespace, mode: str) -> dict:
     with private_services() as (db_url, redis_url):
-        app = app_process("ingest-app", service_env(db_url, redis_url), workers=args.app_workers).start()
+        app = app_process("ingest-app", service_env(db_url, redis_url), workers=args.app_workers)
+        app.argv = [*taskset(args.app_cpus or None), *app.argv]
+        app.start()
         try:
             wait_http(f"{app.url}/ping", 120, [app])
             shows = upcoming_songs(db_url, 200)
@@ -34,6 +64,7 @@ async def run(args: argparse.Namespace) -> dict:
             for c in clients:
                 await c.connect()
             latencies: list[float] = []
+            acks: Counter[tuple[str, int]] = Counter()  # (voter, song) -> acknowledged toggles
             failed = 0
             stop = time.monotonic() + args.seconds
             tree = [psutil.Process(app.pid), *psutil.Process(app.pid).children(recursive=True)]
@@ -48,10 +79,13 @@ async def run(args: argparse.Namespace) -> dict:
                 while time.monotonic() < stop and i < len(songs):
                     try:
                         latencies.append(await client.vote(songs[i]))
+                        acks[(client.anon_id, songs[i])] += 1
                     except (VoteFailed, TimeoutError):
                         failed += 1
                     i += 1
-                    if i == len(songs):  # a fresh voter on the same show: new distinct pairs
+                    if i == len(songs) and mode == "stay":  # toggle them again, on the same page
+                        i = 0
+                    elif i == len(songs):  # a fresh voter on the same show: new distinct pairs
                         await client.close()
                         client.anon_id = ShowClient(app.url, client.slug).anon_id
                         client.token = ShowClient(app.url, client.slug).token
@@ -70,7 +104,9 @@ async def run(args: argparse.Namespace) -> dict:
             with psycopg.connect(db_url) as conn:
                 rows = conn.execute("SELECT count(*) FROM votes").fetchone()[0]
             latencies.sort()
+            expected = sum(1 for n in acks.values() if n % 2) if mode == "stay" else len(latencies)
             return {
+                "mode": mode,
                 "clients": args.clients,
                 "app_workers": args.app_workers,
                 "seconds": round(elapsed, 1),
@@ -78,7 +114,7 @@ async def run(args: argparse.Namespace) -> dict:
                 "failed": failed,
                 "votes_per_s": round(len(latencies) / elapsed, 1),
                 "rows_in_db": rows,
-                "lost": max(len(latencies) - rows, 0),
+                "lost": abs(expected - rows),  # stay: voted pairs; mixed: acknowledgements
                 "ack_ms_p50": round(statistics.median(latencies) * 1000, 1),
                 "ack_ms_p95": round(latencies[int(len(latencies) * 0.95)] * 1000, 1),
                 "app_cpu_s_per_vote_ms": round(app_cpu / max(len(latencies), 1) * 1000, 2),
@@ -91,14 +127,35 @@ async def run(args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--app-workers", type=int, default=2)
+    parser.add_argument("--mode", choices=["stay", "mixed", "both"], default="both")
+    parser.add_argument("--runs", type=int, default=3, help="runs per case; the median is reported")
+    parser.add_argument("--app-cpus", default="0", help="taskset cores for the app ('' = no pinning)")
+    parser.add_argument("--client-cpus", default="1", help="cores for this load client ('' = no pinning)")
+    parser.add_argument("--table", metavar="JSON", help="print the README table of a results file and exit")
     args = parser.parse_args()
-    result = asyncio.run(run(args))
-    print(result)
-    print(write_result("vote_ingest", result))
+    if args.table:
+        print(markdown_table(json.loads(Path(args.table).read_text())["results"], TABLE))
+        return
+    pin_self(args.client_cpus)
+    modes = ["stay", "mixed"] if args.mode == "both" else [args.mode]
+    results = []
+    for mode in modes:
+        runs = []
+        for _ in range(args.runs):
+            runs.append(
+                asyncio.run(run(args, mode))
+                | {"load_1m_after": round(machine()["load_average_1_5_15"][0], 2)}
+            )
+            print(runs[-1], flush=True)
+        results.append(median_of(runs) | machine())
+    meta = {**machine(), "app_cpus": args.app_cpus, "client_cpus": args.client_cpus, "seconds": args.seconds}
+    print(write_result("vote_ingest", {"meta": meta, "results": results}))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from setlist_app.db import get_engine
+from setlist_app.domain.ids import MAX_ID
 from setlist_app.models import Artist, Role, Show, User, Venue
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,6 @@ _SLUG_TABLES: dict[str, Table] = {
     "venues": Venue.__table__,  # type: ignore[attr-defined]
 }
 _USERS: Table = User.__table__  # type: ignore[attr-defined]
-_MAX_ID = 2**31 - 1  # integer primary keys; a larger number cannot name a row
 # A conditional GET could be answered 304 from the shell's validators, hiding the 404.
 _CONDITIONAL = {b"if-none-match", b"if-modified-since"}
 
@@ -43,7 +43,7 @@ def _condition(kind: str, key: str) -> ColumnElement[bool] | None:
         user_id = int(key)  # parsed like the profile page does
     except ValueError:
         return None
-    if not 0 < user_id <= _MAX_ID:
+    if not 0 < user_id <= MAX_ID:
         return None
     return (_USERS.c.id == user_id) & (_USERS.c.role != Role.BANNED)  # banned fans have no page
 

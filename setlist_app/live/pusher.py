@@ -1,4 +1,4 @@
-"""The per-backend-worker live pusher (DESIGN.md §5); the only non-UI module touching Reflex's sockets.
+"""The per-backend-worker live pusher (DESIGN.md §5), speaking to sockets only through `reflex_wire`.
 
 Each backend worker runs one `LiveHub` as a lifespan task. It subscribes to the publisher's channel,
 coalesces the shows that changed, and at most once per tick (leading edge: an idle show is pushed at
@@ -6,12 +6,16 @@ once) reads fresh counts for all of them in one query, then sends ONE prepared d
 socket.io room holding that worker's viewers of the show. Cost follows the tick rate and the number
 of watched shows, not the vote rate or (beyond the socket writes) the number of viewers.
 
-Viewers join a room from the show page's load event and leave it on unmount; socket.io drops a
-disconnected socket from its rooms itself, and rooms are the only registry, so nothing can leak.
-Notification bells ride the same hub: a signed-in socket joins its user's room on page load, and
-each user id the notifications planner publishes gets that user's unread count pushed to the room.
-The pushed values live in `ShowLive`, a substate whose vars are uncached computed vars over
-`hub.snapshot(...)`, so reloads and other events always recompute them from the same snapshot.
+Viewers join a room from the show page's load event and leave it on unmount or disconnect (the
+wire reports it). The pushed values live in a substate (its name is handed in by the wiring) whose
+vars are uncached computed vars over `hub.snapshot(...)`, so reloads and other events recompute
+them from the same snapshot. Notification bells ride the same hub: a signed-in socket joins its user's room
+on page load, and each user id the notifications planner publishes gets that user's unread count
+pushed to that room. Counts never go backwards for a viewer: a joining viewer's snapshot
+is at least as new as every commit announced before the join (a reconnect after pushes from
+another worker), and the pusher's first round at least a tick after the join (within about a
+second) sends the viewer the current snapshot again, which overtakes a page reply computed from an
+older one while a push was on its way.
 """
 
 from __future__ import annotations
@@ -22,17 +26,17 @@ import logging
 import os
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engineio import packet as eio_packet
-from socketio import packet as sio_packet
 from sqlmodel import Session
 
 from setlist_app.db import ThreadPool, app_redis, get_engine
 from setlist_app.domain.notifications import unread_count
 from setlist_app.live import health, publisher
+from setlist_app.live.reflex_wire import Wire
 from setlist_app.live.snapshot import ShowCounts, ranks, read_counts
 from setlist_app.observability import metrics
 from setlist_app.settings import get_settings
@@ -41,7 +45,6 @@ from setlist_app.sync.status import Health
 
 log = logging.getLogger(__name__)
 ROOM_PREFIX = "show:"
-FIELD_MARKER = "_rx_state_"  # Reflex's suffix for state var names in deltas (reflex_base.constants)
 
 
 @dataclass
@@ -113,27 +116,6 @@ def _unread_sync(user_id: int) -> int:
         return unread_count(session, user_id)
 
 
-def broadcast(namespace: Any, payload: dict[str, Any], room_name: str | None = None) -> None:
-    """Queue one `event` message for every socket of this worker in `room_name` (all if None).
-
-    Same frames as `namespace.emit("event", payload, room=...)`, encoded once, but without the
-    task and coroutine python-socketio starts per recipient: at 1,000 viewers that per-socket
-    overhead was the largest cost of a push (profiled; see README "Benchmarks"). Each engine.io
-    socket's own writer task sends what is queued, as it does for `emit`. Relies on python-engineio's
-    `AsyncSocket.queue` (pinned; the browser and websocket-client tests receive every push).
-    """
-    server = namespace.server
-    encoded = server.packet_class(
-        sio_packet.EVENT, namespace=namespace.namespace, data=["event", payload]
-    ).encode()
-    frame = eio_packet.Packet(eio_packet.MESSAGE, encoded)
-    sockets = server.eio.sockets
-    for _sid, eio_sid in server.manager.get_participants(namespace.namespace, room_name):
-        sock = sockets.get(eio_sid)
-        if sock is not None and not sock.closed:
-            sock.queue.put_nowait(frame)
-
-
 class LiveHub:
     """One per backend worker process (module singleton `hub`)."""
 
@@ -141,11 +123,14 @@ class LiveHub:
         self.instance = ""  # set per process by `run`
         self.snapshots: dict[int, LiveSnapshot] = {}
         self.stats: dict[str, float] = {"flushes": 0, "pushes": 0, "read_ms": 0.0, "emit_ms": 0.0}
-        self._ns: Any = None  # Reflex's EventNamespace, set by `run`
+        self._wire: Wire | None = None  # set by `run`
         self._state_name = ""
         self._redis: Any = None
         self._dirty: set[int] = set()
         self._wake = asyncio.Event()
+        self._watching: dict[str, int] = {}  # socket -> the show whose room it is in
+        self._users: dict[str, int] = {}  # signed-in socket -> its user (the bell's room)
+        self._joined: dict[str, float] = {}  # socket -> when it joined (monotonic): re-sent a tick later
         self._written: dict[int, int] = {}  # show -> local viewer count last written to Redis
         self._loading: dict[int, asyncio.Future[None]] = {}
         # Local read order, to drop a slower concurrent read that lands late. Not Redis's sequence
@@ -159,46 +144,47 @@ class LiveHub:
 
     @property
     def running(self) -> bool:
-        return self._ns is not None
+        return self._wire is not None
 
     # -- viewers --------------------------------------------------------------------------------
     async def join(self, sid: str, show_id: int) -> None:
-        """Put a socket in the show's room (leaving any other show) and make sure a snapshot exists."""
-        if self._ns is None or not sid:
+        """Put a socket in the show's room (leaving any other show) with a snapshot at least as new
+        as every change announced so far (the viewer may hold newer counts from another worker)."""
+        if self._wire is None or not sid:
             return
-        target = room(show_id)
-        for name in list(self._ns.rooms(sid)):
-            if isinstance(name, str) and name.startswith(ROOM_PREFIX) and name != target:
-                await self._ns.leave_room(sid, name)
-                self.mark_dirty(int(name.removeprefix(ROOM_PREFIX)))
-        await self._ns.enter_room(sid, target)
-        if show_id not in self.snapshots:
-            # Single-flight: a burst of joins to a cold show waits for one read, not one each.
+        await self.leave(sid)
+        await self._wire.enter_room(sid, room(show_id))
+        self._watching[sid] = show_id
+        self._joined[sid] = time.monotonic()
+        current = self.snapshots.get(show_id)
+        if current is None or current.seq < int(await self._redis.get(publisher.seq_key(show_id)) or 0):
+            # Single-flight: a burst of joins to a show waits for one read, not one each.
             loading = self._loading.get(show_id)
             if loading is None:
-                loading = self._loading[show_id] = asyncio.ensure_future(self._refresh([show_id], emit=False))
+                loading = self._loading[show_id] = asyncio.ensure_future(
+                    self._refresh([show_id], emit=current is not None)
+                )
                 loading.add_done_callback(lambda _: self._loading.pop(show_id, None))
             await asyncio.shield(loading)
         self.mark_dirty(show_id)  # the viewer count changed
 
     async def leave(self, sid: str) -> None:
-        if self._ns is None or not sid:
-            return
-        for name in list(self._ns.rooms(sid)):
-            if isinstance(name, str) and name.startswith(ROOM_PREFIX):
-                await self._ns.leave_room(sid, name)
-                self.mark_dirty(int(name.removeprefix(ROOM_PREFIX)))
+        show_id = self._watching.pop(sid, None)
+        self._joined.pop(sid, None)
+        if show_id is not None and self._wire is not None:
+            await self._wire.leave_room(sid, room(show_id))
+            self.mark_dirty(show_id)
+
+    def _forget(self, sid: str) -> None:
+        """The socket disconnected (socket.io dropped it from its rooms itself)."""
+        self._joined.pop(sid, None)
+        self._users.pop(sid, None)
+        if (show_id := self._watching.pop(sid, None)) is not None:
+            self.mark_dirty(show_id)
 
     def local_viewers(self) -> dict[int, int]:
-        """show id -> sockets of this worker in its room (socket.io's rooms are the registry)."""
-        if self._ns is None:
-            return {}
-        rooms = self._ns.server.manager.rooms.get(self._ns.namespace, {})
-        return {
-            int(name.removeprefix(ROOM_PREFIX)): len(members)
-            for name, members in list(rooms.items())
-            if isinstance(name, str) and name.startswith(ROOM_PREFIX) and members
-        }
+        """show id -> sockets of this worker watching it."""
+        return dict(Counter(self._watching.values()))
 
     def mark_dirty(self, show_id: int) -> None:
         self._dirty.add(show_id)
@@ -206,13 +192,17 @@ class LiveHub:
 
     # -- the loop -------------------------------------------------------------------------------
     async def run(
-        self, app: Any, state_name: str, health_state_name: str = "", bell_state_name: str = ""
+        self, wire: Wire, state_name: str, health_state_name: str = "", bell_state_name: str = ""
     ) -> None:
-        """Lifespan task body: subscribers, periodic resync, health banner, bells and the flusher until
-        cancelled."""
+        """Lifespan task body: subscribers, periodic resync, health banner, bells and the flusher
+        until cancelled.
+
+        `state_name`, `health_state_name` and `bell_state_name` are the full names of the substates the pages read
+        the pushed vars from (handed in by the wiring: this package imports no UI state)."""
         # Per process, at start: the app is imported before granian forks its workers.
         self.instance = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self._ns, self._state_name = app.event_namespace, state_name
+        self._wire, self._state_name = wire, state_name
+        wire.on_disconnect(self._forget)
         self._redis = app_redis()
         tasks = [
             asyncio.create_task(self._subscribe(publisher.channel(), self._show_changed, self._resubscribed)),
@@ -228,7 +218,7 @@ class LiveHub:
         finally:
             for task in tasks:
                 task.cancel()
-            self._ns = None
+            self._wire = None
             with contextlib.suppress(Exception):  # our viewers are gone: say so, briefly
                 await asyncio.wait_for(self._write_viewers({show: 0 for show in self._written}), 1.0)
             with contextlib.suppress(Exception):
@@ -247,20 +237,18 @@ class LiveHub:
     # -- the notification bell --------------------------------------------------------------------
     async def watch_user(self, sid: str, user_id: int) -> None:
         """Put a signed-in socket in its user's room, so their bell is pushed to it."""
-        if self._ns is not None and sid:
-            await self._ns.enter_room(sid, user_room(user_id))
+        if self._wire is not None and sid:
+            await self._wire.enter_room(sid, user_room(user_id))
+            self._users[sid] = user_id
 
     def _bell_pusher(self, state_name: str) -> Callable[[int], Awaitable[None]]:
         """Push a notified user's unread count to their sockets on this worker (if any)."""
 
         async def push(user_id: int) -> None:
-            target = user_room(user_id)
-            if not self._ns.server.manager.rooms.get(self._ns.namespace, {}).get(target):
+            if self._wire is None or user_id not in self._users.values():
                 return
             unread = await _reader.run(_unread_sync, user_id)
-            broadcast(
-                self._ns, {"delta": {state_name: {"unread" + FIELD_MARKER: unread}}, "events": []}, target
-            )
+            await self._wire.broadcast(self._wire.message(state_name, {"unread": unread}), user_room(user_id))
 
         return push
 
@@ -268,8 +256,9 @@ class LiveHub:
         """Send a health change to every socket of this worker (no room: the banner is on every page)."""
 
         async def emit(current: Health) -> None:
-            delta = {"level" + FIELD_MARKER: current.level, "message" + FIELD_MARKER: current.message}
-            broadcast(self._ns, {"delta": {state_name: delta}, "events": []})
+            if self._wire is not None:
+                values = {"level": current.level, "message": current.message}
+                await self._wire.broadcast(self._wire.message(state_name, values))
 
         return emit
 
@@ -322,8 +311,7 @@ class LiveHub:
                 async with asyncio.timeout(1.0):
                     await self._wake.wait()
             except TimeoutError:
-                # A closed tab leaves its rooms inside socket.io without telling us: notice it here.
-                if self.local_viewers() == self._written:
+                if self.local_viewers() == self._written and not self._joined:
                     continue
             if (delay := last + tick - time.monotonic()) > 0:
                 await asyncio.sleep(delay)  # coalesce: at most one round per tick
@@ -351,6 +339,21 @@ class LiveHub:
         targets = sorted((dirty | changed.keys()) & local.keys())
         if targets:
             await self._refresh(targets, emit=True)
+        await self._resend_to_joiners()
+
+    async def _resend_to_joiners(self) -> None:
+        """Send the current snapshot to each socket that joined at least a tick ago, once.
+
+        Its page reply carried the snapshot of the moment it was computed; a push queued before
+        that reply went out would otherwise be the last word until the next change."""
+        if self._wire is None:
+            return
+        due = time.monotonic() - get_settings().live_tick_ms / 1000
+        for sid in [s for s, at in self._joined.items() if at <= due]:
+            del self._joined[sid]
+            snap = self.snapshots.get(self._watching.get(sid, 0))
+            if snap is not None:
+                await self._wire.send(sid, self._wire.message(self._state_name, snap.fields(True)))
 
     async def _write_viewers(self, counts: dict[int, int], *, announce: bool = True) -> None:
         """Record this worker's viewers per show and tell the other workers to re-read."""
@@ -400,10 +403,14 @@ class LiveHub:
                 continue  # a concurrent read that started later already landed
             self._applied[show_id] = read_no
             self.snapshots[show_id] = snap
-            if emit and (previous is None or previous.fields(True) != snap.fields(True)):
+            if (
+                emit
+                and self._wire is not None
+                and (previous is None or previous.fields(True) != snap.fields(True))
+            ):
                 with_songs = previous is None or previous.songs != snap.songs
-                delta = {k + FIELD_MARKER: v for k, v in snap.fields(with_songs).items()}
-                broadcast(self._ns, {"delta": {self._state_name: delta}, "events": []}, room(show_id))
+                message = self._wire.message(self._state_name, snap.fields(with_songs))
+                await self._wire.broadcast(message, room(show_id))
                 self.stats["pushes"] += 1
                 metrics.live_pushed(started)
         self.stats["flushes"] += 1

@@ -36,22 +36,21 @@ _QUERY = text(
     " JOIN prediction_songs ps ON ps.prediction_id = p.id AND NOT ps.hidden"
     " JOIN songs s ON s.id = ps.song_id WHERE p.show_id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
-_TOTALS = text("SELECT id, vote_count FROM shows WHERE id IN :ids").bindparams(
-    bindparam("ids", expanding=True)
-)
 
 
 def read_counts(session: Session, show_ids: Iterable[int]) -> dict[int, ShowCounts]:
-    """Every visible prediction song of each show with its count, plus the show's total."""
+    """Every visible prediction song of each show with its count; the total is their sum.
+
+    One statement, so one consistent view; summing it (rather than reading the show's own counter
+    beside it) makes the total always agree with the counts shown next to it."""
     ids = sorted(set(show_ids))
     out = {show_id: ShowCounts(show_id) for show_id in ids}
     if not ids:
         return out
-    for show_id, total in session.execute(_TOTALS, {"ids": ids}):
-        out[show_id].total = int(total)
     for row in session.execute(_QUERY, {"ids": ids}):
         out[row[0]].songs.append(SongCount(*(row[1:])))
     for counts in out.values():
+        counts.total = sum(s.votes for s in counts.songs)
         counts.songs.sort(key=lambda s: (s.position, s.prediction_song_id))  # stable display order
     return out
 

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from setlist_app.db import run_db
 from setlist_app.models import Show
 from setlist_app.services import after_show as svc
+from setlist_app.state.route import route_arg
 from setlist_app.state.search import requester
 from setlist_app.state.viewer import ViewerMixin
 
@@ -32,7 +33,7 @@ class AfterShowState(ViewerMixin, rx.State):
     async def load(self) -> None:
         self.loading = True
         try:
-            self.view = await run_db(_by_slug, str(self.router._page.params.get("slug", "")))
+            self.view = await run_db(_by_slug, await route_arg(self, "slug"))
         finally:
             self.loading = False
 

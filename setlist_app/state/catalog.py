@@ -9,8 +9,11 @@ import reflex as rx
 
 from setlist_app.db import run_db
 from setlist_app.domain.ids import strict_id
+from setlist_app.live.vote_lane import SAVE_FAILED, limiter, published
 from setlist_app.services import catalog_views as views
+from setlist_app.services import voting
 from setlist_app.state.follow import FollowState
+from setlist_app.state.route import route_arg
 from setlist_app.state.viewer import ViewerMixin
 
 log = logging.getLogger(__name__)
@@ -23,8 +26,8 @@ class PageLoad(rx.State, mixin=True):
     not_found: bool = False
     error: str = ""
 
-    def _route_slug(self) -> str:
-        return str(self.router._page.params.get("slug", ""))
+    async def _route_slug(self) -> str:
+        return await route_arg(self, "slug")
 
 
 class HomeState(ViewerMixin, PageLoad, rx.State):
@@ -61,7 +64,7 @@ class ArtistState(ViewerMixin, PageLoad, rx.State):
         self.loading, self.not_found, self.error, self.adding, self.added = True, False, "", 0, []
         yield
         try:
-            page = await run_db(views.artist_page, self._route_slug())
+            page = await run_db(views.artist_page, await self._route_slug())
             self.not_found = page is None
             self.page = page or views.ArtistPage()
             options = [str(o.show_id) for o in self.page.show_options]
@@ -81,9 +84,6 @@ class ArtistState(ViewerMixin, PageLoad, rx.State):
     @rx.event
     async def add_song(self, song_id: int):  # type: ignore[no-untyped-def]
         """Add a catalog song (with the fan's vote) to the chosen upcoming show's prediction."""
-        from setlist_app.services import voting
-        from setlist_app.state.vote_lane import SAVE_FAILED, limiter, published  # one per process
-
         sid, show_id = strict_id(song_id), strict_id(self.target_show)
         if sid is None or show_id is None:
             yield rx.toast.error("We couldn't find that song or show. Reload the page and try again.")

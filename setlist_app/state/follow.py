@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from setlist_app.db import run_db
 from setlist_app.models import Artist
 from setlist_app.services import follows
+from setlist_app.state.route import route_arg
 from setlist_app.state.viewer import ViewerMixin
 
 
@@ -36,7 +37,7 @@ class FollowState(ViewerMixin, rx.State):
 
     @rx.event
     async def load(self) -> None:
-        slug = str(self.router._page.params.get("slug", ""))
+        slug = await route_arg(self, "slug")
         self._artist_id, self.following, self.followers = await run_db(_status, slug, self._viewer().user_id)
 
     @rx.event

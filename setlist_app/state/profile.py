@@ -9,6 +9,7 @@ from setlist_app.db import run_db
 from setlist_app.domain.ids import strict_id
 from setlist_app.services import activity_feed, profiles
 from setlist_app.state.catalog import PageLoad
+from setlist_app.state.route import route_arg
 from setlist_app.state.viewer import ViewerMixin
 
 
@@ -37,7 +38,7 @@ class ProfileState(ViewerMixin, PageLoad, rx.State):
         self.loading, self.not_found, self.error, self.needs_sign_in = True, False, "", False
         yield
         me = self._viewer().user_id
-        raw = str(self.router._page.params.get("id", ""))
+        raw = await route_arg(self, "id")
         try:
             if not raw and me is None:
                 self.needs_sign_in = True

@@ -12,11 +12,19 @@ from sqlmodel import Session
 from setlist_app.auth.viewer import Viewer
 from setlist_app.domain.ids import strict_id
 from setlist_app.live.pusher import LiveSnapshot, hub
+from setlist_app.live.vote_lane import (
+    SAVE_FAILED,
+    Refusal,
+    VoterPage,
+    lane,
+    limiter,
+    published,
+    run_db,
+)
 from setlist_app.services import catalog_views as views
 from setlist_app.services import voting
 from setlist_app.state.catalog import PageLoad
 from setlist_app.state.viewer import ViewerMixin
-from setlist_app.state.vote_lane import SAVE_FAILED, Refusal, VoterPage, lane, limiter, published, run_db
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +40,8 @@ class LiveSong:
 
 class ShowLive(rx.State):
     """Live counts of the show being viewed, pushed by `setlist_app.live.pusher` to a room.
+
+    `seq` is the snapshot's sequence number: the hub never pushes an older snapshot over a newer.
 
     No handler ever assigns these: they are uncached computed vars over the worker's snapshot, so
     a reload or any other event recomputes exactly what the pusher last sent (never a stale copy).
@@ -141,7 +151,7 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
             self.sign_in_prompt = True
         if refusal.closed_message is not None:
             self.closed_message = refusal.closed_message
-        return refusal.toast
+        return rx.toast.error(refusal.toast) if refusal.toast else None
 
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
@@ -151,16 +161,15 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
         yield
         await lane.close_page(self._sid)  # until this show's record replaces it
         try:
-            viewer = self._viewer()
-            data = await run_db(_page_data, self._route_slug(), viewer)
+            record = VoterPage(0, self.router.headers.cookie, self.router.session.client_ip)
+            viewer = await record.viewer()  # off the event loop when signed in
+            data = await run_db(_page_data, await self._route_slug(), viewer)
             self.not_found = data.page is None
             self.page = data.page or views.ShowPage()
             if data.page is not None:
                 self.closed_message = data.closed
                 self.present_songs = [row.song_id for row in data.page.prediction]
-                record = VoterPage(
-                    data.page.show_id, self.router.headers.cookie, self.router.session.client_ip
-                )
+                record.show_id = data.page.show_id
                 record.my_votes = data.my_votes
                 record.set_allowance(viewer, data.allowance)
                 self._show(await lane.open_page(self._sid, record))
@@ -222,7 +231,7 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
             return
         self.adding = sid
         yield
-        viewer = record.viewer()
+        viewer = await record.viewer()
         try:
             await limiter().check(viewer, record.client_ip)
             result, allow = await run_db(_add_and_allowance, viewer, self.page.show_id, sid)

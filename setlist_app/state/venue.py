@@ -17,7 +17,7 @@ class VenueState(PageLoad, rx.State):
         self.loading, self.not_found, self.error = True, False, ""
         yield
         try:
-            page = await run_db(views.venue_page, self._route_slug())
+            page = await run_db(views.venue_page, await self._route_slug())
             self.not_found = page is None
             self.page = page or views.VenuePage()
         except Exception:

@@ -117,6 +117,9 @@ def _first_psid(page: Page, nth: int = 0) -> int:
 def test_vote_appears_live_in_another_browser_and_viewers_are_not_leaked(
     site: E2EApp, shows: Shows, browser: Browser
 ) -> None:
+    """Seam (issue 16): Reflex's frontend applies a delta no event of its own asked for, pushed by
+    `live/reflex_wire.Wire.broadcast` to the show's room, to the substate the page reads (B's count
+    changes without a reload); the lane's answer to A is applied the same way."""
     url = f"{site.url}/shows/{shows.open_slug}"
     ctx_a, ctx_b = site.context(browser), site.context(browser)
     try:

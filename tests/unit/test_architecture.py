@@ -34,6 +34,16 @@ FORBIDDEN = [
         "from setlist_app.state.show import ShowLive",
         "setlist_app.live is not allowed to import setlist_app.state",
     ),
+    (  # the vote lane lived beside the show state it answered for (live/pusher <-> state/show <-> vote lane)
+        "setlist_app/live/vote_lane.py",
+        "from setlist_app.state.show import ShowState",
+        "setlist_app.live is not allowed to import setlist_app.state",
+    ),
+    (  # the wire reading Reflex's delta field suffix itself instead of being handed it
+        "setlist_app/live/reflex_wire.py",
+        "from reflex_base.constants.state import FIELD_MARKER",
+        "setlist_app.live.reflex_wire -> reflex_base",
+    ),
     (  # a rule opening its own connection instead of taking the caller's session
         "setlist_app/domain/trending.py",
         "from setlist_app.db import get_engine",

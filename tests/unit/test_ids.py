@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from setlist_app.domain.ids import MAX_ID, strict_id
@@ -43,3 +45,9 @@ def test_ids(value: object) -> None:
 )
 def test_everything_else_is_refused(value: object) -> None:
     assert strict_id(value) is None
+
+
+@pytest.mark.parametrize("text", ["Infinity", "-Infinity", "NaN", "1e3", "211.9"])
+def test_what_python_reads_from_loose_json_is_refused_without_raising(text: str) -> None:
+    """The vote lane's payloads come through json.loads, which reads these as floats."""
+    assert strict_id(json.loads(text)) is None

@@ -1,5 +1,5 @@
 """The batch path of voting (DESIGN.md §4): many votes in one transaction (`set_votes`), the group
-commit of the live vote lane (`state/group_commit.py`), and `set_vote` for one.
+commit of the live vote lane (`live/group_commit.py`), and `set_vote` for one.
 
 Every function takes an open `Session` and leaves committing to the caller, so one batch is one
 transaction: the vote rows, the counters (`SET vote_count = vote_count + n`, moved only by rows

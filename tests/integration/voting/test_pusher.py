@@ -1,4 +1,4 @@
-"""The live pusher against real Postgres and Redis, with socket.io's room registry faked in-process.
+"""The live pusher against real Postgres and Redis, through the real wire over a faked namespace.
 
 Proves: one coalesced delta per show per tick whatever the vote rate, the final push equals the
 database, sequence numbers cover the commits, and leaving/disconnecting leaks nothing.
@@ -10,101 +10,38 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from types import SimpleNamespace
 from typing import Any
 
-from engineio import packet as eio_packet
-from socketio import packet as sio_packet
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from setlist_app.auth.viewer import Viewer
 from setlist_app.db import app_redis
 from setlist_app.live import publisher
-from setlist_app.live.pusher import FIELD_MARKER, LiveHub
+from setlist_app.live.pusher import LiveHub
 from setlist_app.services import voting
 from setlist_app.settings import get_settings
+from tests.fixtures.live import FIELD_MARKER, FakeNamespace, fake_wire
 from tests.fixtures.voting import make_show, signed_in_fans
 
 STATE = "reflex___state____state.show_live"
 
 
-class FakeNamespace:
-    """The parts of Reflex's EventNamespace / socket.io / engine.io the hub uses.
+class Pushes:
+    """What one worker's hub sent, read per room: `emits` are its room broadcasts in order."""
 
-    `pusher.broadcast` encodes one frame per push and queues it on each member socket; the fake
-    sockets decode it and record it once per push as (room, payload) in `emits`.
-    """
-
-    namespace = "/_event"
-
-    def __init__(self) -> None:
-        self.emits: list[tuple[str, dict[str, Any]]] = []
-        self._last_frame: Any = None
-        sockets = SimpleNamespace(get=lambda sid: _FakeSocket(self, sid))
-        self.server = SimpleNamespace(
-            manager=SimpleNamespace(rooms={self.namespace: {}}, get_participants=self._participants),
-            packet_class=sio_packet.Packet,
-            eio=SimpleNamespace(sockets=sockets),
-        )
+    def __init__(self, ns: FakeNamespace) -> None:
+        self.ns = ns
 
     @property
-    def _rooms(self) -> dict[str, dict[str, str]]:
-        return self.server.manager.rooms[self.namespace]
-
-    def _participants(self, namespace: str, room: str | None) -> list[tuple[str, str]]:
-        members = self._rooms.get(room, {}) if room else {s: s for m in self._rooms.values() for s in m}
-        return list(members.items())
-
-    def rooms(self, sid: str) -> list[str]:
-        return [name for name, members in self._rooms.items() if sid in members]
-
-    async def enter_room(self, sid: str, room: str) -> None:
-        self._rooms.setdefault(room, {})[sid] = sid
-
-    async def leave_room(self, sid: str, room: str) -> None:
-        members = self._rooms.get(room, {})
-        members.pop(sid, None)
-        if not members:
-            self._rooms.pop(room, None)
-
-    def disconnect(self, sid: str) -> None:  # socket.io drops a closed socket from every room
-        for room in self.rooms(sid):
-            self._rooms[room].pop(sid)
-            if not self._rooms[room]:
-                del self._rooms[room]
-
-    def received(self, sid: str, frame: Any) -> None:
-        if frame is self._last_frame:
-            return  # the same push, queued on another member of the room
-        self._last_frame = frame
-        name, payload = sio_packet.Packet(encoded_packet=frame.data).data
-        assert name == "event" and frame.packet_type == eio_packet.MESSAGE
-        self.emits.append((self.rooms(sid)[0], payload))
+    def emits(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(t, m) for t, m in self.ns.sent if t.startswith("show:")]
 
     def last(self, room: str) -> dict[str, Any]:
-        return next(d for r, d in reversed(self.emits) if r == room)["delta"][STATE]
+        return self.ns.deltas(room, STATE)[-1]
 
     def pushed(self, room: str, field: str) -> Any:
-        """`field` of the room's latest push that carried it (None before any)."""
-        key = field + FIELD_MARKER
-        return next(
-            (
-                d["delta"][STATE][key]
-                for r, d in reversed(self.emits)
-                if r == room and key in d["delta"][STATE]
-            ),
-            None,
-        )
-
-
-class _FakeSocket:
-    """An engine.io socket: `queue.put_nowait` is all `broadcast` calls."""
-
-    closed = False
-
-    def __init__(self, ns: FakeNamespace, sid: str) -> None:
-        self.queue = SimpleNamespace(put_nowait=lambda frame: ns.received(sid, frame))
+        return self.ns.pushed(room, STATE, field)
 
 
 # How long a test waits for the hubs: they push on their own ticks, later on a loaded machine.
@@ -133,12 +70,14 @@ async def subscribed(hubs: int) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_hub() -> AsyncIterator[tuple[LiveHub, FakeNamespace]]:
-    hub, ns = LiveHub(), FakeNamespace()
-    task = asyncio.create_task(hub.run(SimpleNamespace(event_namespace=ns), STATE))
-    await subscribed(1)
+async def running_hub(hubs: int = 1) -> AsyncIterator[tuple[LiveHub, Pushes]]:
+    """A hub on its own fake wire (one backend worker), running until the block ends."""
+    hub = LiveHub()
+    wire, ns = fake_wire()
+    task = asyncio.create_task(hub.run(wire, STATE))
+    await subscribed(hubs)
     try:
-        yield hub, ns
+        yield hub, Pushes(ns)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -202,11 +141,11 @@ async def _leaving(session: Session) -> None:
         await live.join("sid-1", f.show_id)
         await live.join("sid-2", f.show_id)
         await live.join("sid-2", g.show_id)  # navigating to another show leaves the first room
-        assert ns.rooms("sid-2") == [f"show:{g.show_id}"]
+        assert ns.ns.rooms("sid-2") == [f"show:{g.show_id}"]
         await eventually(lambda: ns.pushed(f"show:{f.show_id}", "viewers") == 1, "one viewer left")
         await live.leave("sid-1")
-        ns.disconnect("sid-2")  # silently, like socket.io: the pusher notices within a second
-        assert ns._rooms == {}
+        await ns.ns.disconnect("sid-2")
+        assert ns.ns.room_members == {}
         await eventually(lambda: live.local_viewers() == {} and live.snapshots == {}, "the hub forgetting")
         redis = app_redis()
         for show in (f.show_id, g.show_id):
@@ -219,30 +158,58 @@ def test_viewer_counts_add_up_across_workers(engine: Engine, session: Session) -
 
 
 async def _two_workers(engine: Engine, session: Session) -> None:
-    async with running_hub() as (live, ns):
-        other, other_ns = LiveHub(), FakeNamespace()  # a second backend worker
-        task = asyncio.create_task(other.run(SimpleNamespace(event_namespace=other_ns), STATE))
-        try:
-            f = make_show(session)
-            await subscribed(2)
-            await live.join("a", f.show_id)
-            await other.join("b", f.show_id)
-            await other.join("c", f.show_id)
-            room = f"show:{f.show_id}"
-            await eventually(
-                lambda: ns.pushed(room, "viewers") == other_ns.pushed(room, "viewers") == 3,
-                "3 viewers on both",
-            )
-            # A vote committed and published anywhere reaches both workers' viewers.
-            await asyncio.to_thread(_vote, engine, Viewer(anon_id="z"), f.prediction_song_ids[0], True)
-            redis = app_redis()
-            await publisher.publish_show_changed(redis, f.show_id)
-            await redis.aclose()
-            voted = str(f.prediction_song_ids[0])
-            await eventually(
-                lambda: all((n.pushed(room, "votes") or {}).get(voted) == 1 for n in (ns, other_ns)),
-                "the vote on both workers",
-            )
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+    async with running_hub() as (live, ns), running_hub(2) as (other, other_ns):  # two backend workers
+        f = make_show(session)
+        await live.join("a", f.show_id)
+        await other.join("b", f.show_id)
+        await other.join("c", f.show_id)
+        room = f"show:{f.show_id}"
+        await eventually(
+            lambda: ns.pushed(room, "viewers") == other_ns.pushed(room, "viewers") == 3,
+            "3 viewers on both",
+        )
+        # A vote committed and published anywhere reaches both workers' viewers.
+        await asyncio.to_thread(_vote, engine, Viewer(anon_id="z"), f.prediction_song_ids[0], True)
+        redis = app_redis()
+        await publisher.publish_show_changed(redis, f.show_id)
+        await redis.aclose()
+        voted = str(f.prediction_song_ids[0])
+        await eventually(
+            lambda: all((n.pushed(room, "votes") or {}).get(voted) == 1 for n in (ns, other_ns)),
+            "the vote on both workers",
+        )
+
+
+def test_a_reconnect_to_another_worker_never_shows_older_counts(engine: Engine, session: Session) -> None:
+    run_async(_reconnect(engine, session))
+
+
+async def _reconnect(engine: Engine, session: Session) -> None:
+    """Issue 16: a viewer moved from worker A to worker B (Wi-Fi blip, restarted worker) got B's
+    older snapshot in the reply to its page load, and nothing re-sent a newer unchanged one."""
+    async with running_hub() as (a, a_ns), running_hub(2) as (b, b_ns):
+        f = make_show(session, seeded=3)
+        room = f"show:{f.show_id}"
+        await a.join("v", f.show_id)
+        await b.join("w", f.show_id)  # B watches the show too, so it holds a snapshot
+        await eventually(lambda: b.snapshot(f.show_id) is not None, "B's snapshot")
+        redis = app_redis()
+        # A vote commits; its announcement has reached A but not (yet) B: only the sequence moved.
+        await asyncio.to_thread(_vote, engine, Viewer(anon_id="z"), f.prediction_song_ids[0], True)
+        seq = int(await redis.incr(publisher.seq_key(f.show_id)))
+        a.mark_dirty(f.show_id)
+        await eventually(lambda: a_ns.pushed(room, "seq") == seq, "A pushing the vote to v")
+        assert b.snapshot(f.show_id).seq < seq
+        await a_ns.ns.disconnect("v")
+        await b.join("v", f.show_id)  # v reconnects to B; the page reply is computed right now
+        assert b.snapshot(f.show_id).seq == seq and b.snapshot(f.show_id).total == 1
+        # ...and a tick later v is sent the current snapshot once more, with no new vote.
+        await eventually(lambda: b_ns.ns.pushed("v", STATE, "seq") == seq, "the snapshot re-sent to v")
+        for ns in (a_ns, b_ns):
+            for target, message in ns.ns.sent:
+                delta = message["delta"][STATE]
+                if f"total{FIELD_MARKER}" in delta:  # every snapshot adds up
+                    assert delta[f"total{FIELD_MARKER}"] == sum(delta[f"votes{FIELD_MARKER}"].values()), (
+                        target
+                    )
+        await redis.aclose()

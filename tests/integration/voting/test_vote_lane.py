@@ -1,4 +1,4 @@
-"""The vote lane on real Postgres and Redis, with the socket.io namespace faked in-process.
+"""The vote lane on real Postgres and Redis, through the real wire over a faked socket.io namespace.
 
 Proves: vote events are answered on the socket (optimistic delta, then the stored result) and never
 reach Reflex, every other event does; the record is per socket and gone with it; double clicks,
@@ -17,44 +17,29 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from setlist_app.auth.cookies import ANON_COOKIE, new_anon_id, sign
+from setlist_app.auth import sessions
+from setlist_app.auth.cookies import ANON_COOKIE, SESSION_COOKIE, new_anon_id, sign
+from setlist_app.live import vote_lane
+from setlist_app.live.vote_lane import NOT_CONFIRMED, VoteLane, VoterPage
 from setlist_app.models import ShowStatus
 from setlist_app.observability import metrics
-from setlist_app.state import vote_lane
-from setlist_app.state.vote_lane import NOT_CONFIRMED, VoteLane, VoterPage
-from tests.fixtures.voting import make_show
+from tests.fixtures.live import FakeNamespace, fake_wire
+from tests.fixtures.voting import make_show, signed_in_fans
 
 STATE = "reflex___state____state.show_state"
 HANDLER = f"{STATE}.vote"
 M = "_rx_state_"
 
 
-class FakeNamespace:
-    """`on_event` (Reflex's, recorded), socket.io sessions per sid, and `emit` to one sid."""
+def _lane() -> tuple[VoteLane, FakeNamespace]:
+    lane = VoteLane()
+    wire, ns = fake_wire()
+    lane.install(wire, STATE)
+    return lane, ns
 
-    namespace = "/_event"
 
-    def __init__(self) -> None:
-        self.to_reflex: list[tuple[str, Any]] = []
-        self.sent: dict[str, list[Any]] = {}
-        self.sessions: dict[str, dict[str, Any]] = {}
-        self.server = self
-
-    async def on_event(self, sid: str, data: Any) -> None:
-        self.to_reflex.append((sid, data))
-
-    async def get_session(self, sid: str, namespace: str) -> dict[str, Any]:
-        return self.sessions[sid]  # KeyError once the socket is gone, like socket.io
-
-    async def emit(self, event: str, update: Any, to: str) -> None:
-        assert event == "event"
-        self.sent.setdefault(to, []).append(update)
-
-    def deltas(self, sid: str) -> list[dict[str, Any]]:
-        return [u.delta[STATE] for u in self.sent.get(sid, [])]
-
-    def toasts(self, sid: str) -> str:
-        return " ".join(str(e.payload) for u in self.sent.get(sid, []) for e in u.events)
+def _deltas(ns: FakeNamespace, sid: str) -> list[dict[str, Any]]:
+    return ns.deltas(sid, STATE)
 
 
 def run_async(coro: Coroutine[Any, Any, None]) -> None:
@@ -96,17 +81,16 @@ def test_votes_are_answered_on_the_socket_and_never_reach_reflex(session: Sessio
     a, b, c = f.prediction_song_ids
 
     async def scenario() -> None:
-        lane, ns = VoteLane(), FakeNamespace()
-        lane.install(ns, STATE)
+        lane, ns = _lane()
         batches_before = _batches_written()
         await _open(lane, ns, "s1", f.show_id)
-        await ns.on_event("s1", {"name": f"{STATE}.open_picker", "payload": {}})
-        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
-        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})  # double click
-        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": b}})  # a quick second
+        await ns.receive("s1", {"name": f"{STATE}.open_picker", "payload": {}})
+        await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})  # double click
+        await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": b}})  # a quick second
         await _settle(lane)
-        assert [name for _, e in ns.to_reflex for name in [e["name"]]] == [f"{STATE}.open_picker"]
-        first, *_, last = ns.deltas("s1")
+        assert [e["name"] for _, _, e in ns.to_reflex] == [f"{STATE}.open_picker"]
+        first, *_, last = _deltas(ns, "s1")
         assert first[f"busy{M}"] == [a] and first[f"my_votes{M}"] == [a]  # optimistic, at once
         assert first[f"pending_seq{M}"] == {str(a): NOT_CONFIRMED}
         assert first[f"pending{M}"][str(a)] == 1
@@ -116,16 +100,16 @@ def test_votes_are_answered_on_the_socket_and_never_reach_reflex(session: Sessio
         assert _stored(session, a) == (1, 1) and _stored(session, b) == (1, 1)
         assert _batches_written() > batches_before  # the setlist_vote_batch_size metric moves
         # Toggle off: the same event again removes the vote.
-        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
         await _settle(lane)
-        assert ns.deltas("s1")[-1][f"my_votes{M}"] == [b]
+        assert _deltas(ns, "s1")[-1][f"my_votes{M}"] == [b]
         assert _stored(session, a) == (0, 0)
         # The third counted vote of this anonymous visitor asks them to sign in; only it is undone.
-        seen = len(ns.deltas("s1"))
-        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
-        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": c}})
+        seen = len(_deltas(ns, "s1"))
+        await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": c}})
         await _settle(lane)
-        answers = ns.deltas("s1")[seen:]  # the two answers may arrive in either order
+        answers = _deltas(ns, "s1")[seen:]  # the two answers may arrive in either order
         assert any(d.get(f"sign_in_prompt{M}") is True for d in answers)
         last = answers[-1]
         assert last[f"votes_left{M}"] == 0 and last[f"busy{M}"] == []
@@ -140,8 +124,7 @@ def test_bad_events_unknown_sockets_and_closed_pages_change_nothing(session: Ses
     a = f.prediction_song_ids[0]
 
     async def scenario() -> None:
-        lane, ns = VoteLane(), FakeNamespace()
-        lane.install(ns, STATE)
+        lane, ns = _lane()
         ns.sessions["nopage"] = {}  # a socket that never loaded a show page
         for sid, payload in [
             ("nopage", {"prediction_song_id": a}),
@@ -149,12 +132,12 @@ def test_bad_events_unknown_sockets_and_closed_pages_change_nothing(session: Ses
             ("nopage", {"prediction_song_id": "x"}),
             ("nopage", None),
         ]:
-            await ns.on_event(sid, {"name": HANDLER, "payload": payload})
+            await ns.receive(sid, {"name": HANDLER, "payload": payload})
         await _open(lane, ns, "s1", f.show_id)
         await lane.close_page("s1")  # the page unmounted
-        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
         await _settle(lane)
-        assert ns.sent == {} and ns.to_reflex == []
+        assert ns.sent == [] and ns.to_reflex == []
         assert _stored(session, a) == (0, 0)
 
     run_async(scenario())
@@ -165,12 +148,11 @@ def test_a_vote_on_a_closed_show_is_refused_with_its_message(session: Session) -
     a = f.prediction_song_ids[0]
 
     async def scenario() -> None:
-        lane, ns = VoteLane(), FakeNamespace()
-        lane.install(ns, STATE)
+        lane, ns = _lane()
         await _open(lane, ns, "s1", f.show_id)
-        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
         await _settle(lane)
-        last = ns.deltas("s1")[-1]
+        last = _deltas(ns, "s1")[-1]
         assert last[f"my_votes{M}"] == [] and last[f"busy{M}"] == []
         assert str(a) not in last[f"pending_seq{M}"]  # the optimistic count is withdrawn
         assert last[f"voting_open{M}"] is False and "already happened" in last[f"closed_message{M}"]
@@ -185,8 +167,7 @@ def test_a_failed_save_undoes_only_its_own_song(session: Session, monkeypatch: p
     a, b = f.prediction_song_ids
 
     async def scenario() -> None:
-        lane, ns = VoteLane(), FakeNamespace()
-        lane.install(ns, STATE)
+        lane, ns = _lane()
         record = await _open(lane, ns, "s1", f.show_id)
         record.my_votes = [b]  # voted earlier, per the page
 
@@ -194,10 +175,55 @@ def test_a_failed_save_undoes_only_its_own_song(session: Session, monkeypatch: p
             raise ConnectionError("database went away")
 
         monkeypatch.setattr(vote_lane, "run_db", broken)
-        await ns.on_event("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
         await _settle(lane)
-        last = ns.deltas("s1")[-1]
+        last = _deltas(ns, "s1")[-1]
         assert last[f"my_votes{M}"] == [b] and last[f"busy{M}"] == []
         assert "save that just now" in ns.toasts("s1")
 
     run_async(scenario())
+
+
+def test_loose_ids_are_refused_with_a_message_and_store_nothing(session: Session) -> None:
+    """Issue 19: 211.9 once voted for song 211, " 212 " was accepted, Infinity raised in the task."""
+    f = make_show(session, seeded=2)
+    a = f.prediction_song_ids[0]
+
+    async def scenario() -> None:
+        lane, ns = _lane()
+        await _open(lane, ns, "s1", f.show_id)
+        loose = [a + 0.9, f" {a} ", float("inf"), float("nan"), True, -a, 2**70, [a], {"id": a}]
+        for value in loose:
+            await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": value}})
+        tasks = list(lane._tasks)
+        await _settle(lane)
+        assert all(t.exception() is None for t in tasks)  # every one answered, none raised
+        assert ns.toasts("s1").count("couldn't be read") == len(loose)
+        assert _stored(session, a) == (0, 0)
+        assert all(d == {} for d in _deltas(ns, "s1"))  # nothing optimistic was shown
+        await ns.disconnect("s1")  # and the disconnect still reaches Reflex
+        assert ns.to_reflex == [("disconnect", "s1", "client disconnect")]
+
+    run_async(scenario())
+
+
+def test_a_signed_in_vote_is_stored_as_the_user(session: Session) -> None:
+    """The session is resolved off the event loop (`VoterPage.viewer`), and still resolved."""
+    f = make_show(session, seeded=2)
+    a = f.prediction_song_ids[0]
+    (fan,) = signed_in_fans(session, 1)
+    cookie = f"{SESSION_COOKIE}={sessions.create_session(fan.user_id)}"  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        lane, ns = _lane()
+        ns.sessions["s1"] = {}
+        await lane.open_page("s1", VoterPage(f.show_id, cookie, "10.0.0.1"))
+        await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        await _settle(lane)
+        last = _deltas(ns, "s1")[-1]
+        assert last[f"signed_in{M}"] is True and last[f"my_votes{M}"] == [a]
+        assert last[f"votes_left{M}"] == -1  # no anonymous allowance
+
+    run_async(scenario())
+    user = session.execute(text("SELECT user_id FROM votes WHERE prediction_song_id = :p"), {"p": a})
+    assert user.scalar_one() == fan.user_id

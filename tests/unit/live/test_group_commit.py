@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from setlist_app.state.group_commit import GroupCommit
+from setlist_app.live.group_commit import GroupCommit
 
 
 class Writer:

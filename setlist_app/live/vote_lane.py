@@ -4,14 +4,14 @@ Why: through a Reflex event handler every vote loaded, diffed and saved the vote
 the Redis state manager and logged, ~13 ms of the one event loop per vote, so one backend worker
 topped out at 45-80 votes/s while it also pushed live counts (profiled; README "Benchmarks").
 
-How: `install` wraps the event namespace's `on_event`. An event naming `ShowState.vote` is answered
-here (same event name and payload the page's button sends, so the page is unchanged); every other
-event goes to Reflex untouched. The voter's vote-related page vars (my votes, songs in flight,
+How: `install` asks the wire (`reflex_wire`) to hand over events naming the show page's `vote`
+handler (same event name and payload the page's button sends, so the page is unchanged); every
+other event goes to Reflex untouched. The voter's vote-related page vars (my votes, songs in flight,
 optimistic counts, allowance) live in a `VoterPage` record kept in the socket's socket.io session:
 created by the show page's load event, replaced by the next load, gone with the socket (nothing to
-leak). The record is the single source of truth for those `ShowState` vars: the lane sends them
-from it, and `ShowState`'s handlers write the record first and assign the vars from it, so Reflex's
-server-side copy (which the lane never updates) is never what a browser sees. Votes are stored
+leak). The record is the single source of truth for those page vars: the lane sends them
+from it, and the page state's handlers write the record first and assign the vars from it, so
+Reflex's server-side copy (which the lane never updates) is never what a browser sees. Votes are stored
 through a `GroupCommit`: the votes that arrive while one batch is written are the next batch.
 """
 
@@ -23,26 +23,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import reflex as rx
-from reflex.event import Event
-from reflex.state import StateUpdate
 from sqlmodel import Session
 
+from setlist_app.auth.cookies import SESSION_COOKIE
 from setlist_app.auth.viewer import Viewer, viewer_from_cookie_header
 from setlist_app.db import ThreadPool, app_redis
 from setlist_app.db import run_db as _run_db
+from setlist_app.domain.ids import strict_id
 from setlist_app.live import publisher
-from setlist_app.live.pusher import FIELD_MARKER, hub
+from setlist_app.live.group_commit import GroupCommit
+from setlist_app.live.pusher import hub
+from setlist_app.live.reflex_wire import Wire
 from setlist_app.observability import metrics
 from setlist_app.services import voting
 from setlist_app.services.voting_limits import VoteRateLimiter
 from setlist_app.settings import get_settings
-from setlist_app.state.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 NOT_CONFIRMED = 2**31 - 1  # an optimistic count stays until a snapshot at least this new arrives
 SAVE_FAILED = "We couldn't save that just now. Please try again."
+UNREADABLE = "That vote couldn't be read. Please reload the page and try again."
 CLOSED_CODES = ("completed", "cancelled", "postponed", "started")
 SESSION_KEY = "voter_page"
 _shared: dict[str, Any] = {}
@@ -125,8 +126,12 @@ class VoterPage:
             "adds_left": self.adds_left,
         }
 
-    def viewer(self) -> Viewer:
-        return viewer_from_cookie_header(self.cookie)
+    async def viewer(self) -> Viewer:
+        """Who votes. A session cookie is looked up in Redis and the database (cached 5 s): in a
+        thread, so a signed-in voter blocks the event loop no more than an anonymous one."""
+        if SESSION_COOKIE not in self.cookie:
+            return viewer_from_cookie_header(self.cookie)  # signatures only: no I/O
+        return await _db_threads.run(viewer_from_cookie_header, self.cookie)
 
     def set_allowance(self, viewer: Viewer, allow: voting.Allowance) -> None:
         self.signed_in = viewer.is_signed_in
@@ -162,7 +167,7 @@ class VoterPage:
             return Refusal(sign_in_prompt=True)
         return Refusal(
             closed_message=exc.message if exc.code in CLOSED_CODES else None,
-            toast=rx.toast.error(exc.message),
+            toast=exc.message,
         )
 
 
@@ -172,7 +177,7 @@ class Refusal:
 
     sign_in_prompt: bool = False
     closed_message: str | None = None  # set when the show stopped taking votes
-    toast: Any = None
+    toast: str | None = None  # an error toast's message
 
     def vars(self) -> dict[str, Any]:
         out: dict[str, Any] = {"sign_in_prompt": True} if self.sign_in_prompt else {}
@@ -185,38 +190,28 @@ class VoteLane:
     """One per backend worker process (module singleton `lane`)."""
 
     def __init__(self) -> None:
-        self._ns: Any = None
+        self._wire: Wire | None = None
         self._state_name = ""
         self._tasks: set[asyncio.Task[None]] = set()
         self.votes: GroupCommit[voting.VoteRequest, Confirmed] = GroupCommit(write_votes)
 
-    def install(self, namespace: Any, state_name: str) -> None:
-        """Answer `<state_name>.vote` events on `namespace`; pass every other event to Reflex."""
-        self._ns, self._state_name = namespace, state_name
-        handler = f"{state_name}.vote"
-        reflex_on_event = namespace.on_event
+    def install(self, wire: Wire, state_name: str) -> None:
+        """Answer `<state_name>.vote` events (the show page's state, named by the wiring)."""
+        self._wire, self._state_name = wire, state_name
+        wire.on_event(f"{state_name}.vote", self._on_vote)
 
-        async def on_event(sid: str, data: Any) -> None:
-            if isinstance(data, dict) and data.get("name") == handler:
-                payload = data.get("payload")
-                psid = payload.get("prediction_song_id") if isinstance(payload, dict) else None
-                # A task per vote: Reflex's socket.io server reads a socket's next message only
-                # after this returns, and a vote waits on Redis and the database.
-                task = asyncio.create_task(self.vote(sid, psid))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-                return
-            await reflex_on_event(sid, data)
-
-        namespace.on_event = on_event
+    async def _on_vote(self, sid: str, payload: Any) -> None:
+        psid = payload.get("prediction_song_id") if isinstance(payload, dict) else None
+        # A task per vote: Reflex's socket.io server reads a socket's next message only after
+        # this returns, and a vote waits on Redis and the database.
+        task = asyncio.create_task(self.vote(sid, psid))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _session(self, sid: str) -> dict[str, Any] | None:
-        if self._ns is None or not sid:
+        if self._wire is None or not sid:
             return None
-        try:
-            return await self._ns.server.get_session(sid, namespace=self._ns.namespace)
-        except KeyError:  # the socket is gone
-            return None
+        return await self._wire.session(sid)
 
     async def open_page(self, sid: str, page: VoterPage) -> VoterPage:
         """Start (or restart, on reload) this socket's record for the show it now shows."""
@@ -235,23 +230,25 @@ class VoteLane:
             session.pop(SESSION_KEY, None)
 
     async def send(
-        self, sid: str, page: VoterPage, extra: dict[str, Any] | None = None, toast: Any = None
+        self, sid: str, page: VoterPage | None, extra: dict[str, Any] | None = None, toast: str | None = None
     ) -> None:
-        """Send the record's vars (and `extra` vars, a toast) to this socket as a `ShowState` delta."""
-        values = {**page.vars(), **(extra or {})}
-        delta = {self._state_name: {name + FIELD_MARKER: value for name, value in values.items()}}
-        events = Event.from_event_type([toast]) if toast is not None else []
-        await self._ns.emit("event", StateUpdate(delta=delta, events=events), to=sid)
+        """Send the record's vars (and `extra` vars, an error toast) to this socket as a page delta."""
+        if self._wire is None:
+            return
+        values = {**(page.vars() if page else {}), **(extra or {})}
+        await self._wire.send(sid, self._wire.message(self._state_name, values, toast))
 
     async def vote(self, sid: str, prediction_song_id: Any) -> None:
         """Toggle the socket's upvote: optimistic at once, then the database's answer."""
-        try:
-            psid = int(prediction_song_id)
-        except (TypeError, ValueError):
-            return
         page = await self.page(sid)
-        if page is None or psid in page.busy:
-            return  # no show page on this socket, or a double click while the first is in flight
+        if page is None:
+            return  # no show page on this socket
+        psid = strict_id(prediction_song_id)
+        if psid is None:
+            await self.send(sid, None, toast=UNREADABLE)
+            return
+        if psid in page.busy:
+            return  # a double click while the first is in flight
         key = str(psid)
         want = psid not in page.my_votes
         before = psid in page.my_votes, page.pending.get(key), page.pending_seq.get(key)
@@ -260,9 +257,9 @@ class VoteLane:
         page.confirm(key, max(page.shown_count(key) + (1 if want else -1), 0), NOT_CONFIRMED)
         await self.send(sid, page)
         extra: dict[str, Any] = {}
-        toast = None
+        toast: str | None = None
         try:
-            viewer = page.viewer()
+            viewer = await page.viewer()
             await limiter().check(viewer, page.client_ip)
             result, seq = await self.votes.submit(voting.VoteRequest(viewer, psid, want, page.show_id))
             metrics.vote_accepted()
@@ -278,7 +275,7 @@ class VoteLane:
             log.exception("vote failed")
             metrics.vote_rejected("error")
             self._restore(page, psid, before)
-            toast = rx.toast.error(SAVE_FAILED)
+            toast = SAVE_FAILED
         finally:
             page.busy = [b for b in page.busy if b != psid]
         try:
