@@ -10,6 +10,7 @@ from reflex.event import EventHandler
 from setlist_app.api.app import build_api
 from setlist_app.live import engineio_writer
 from setlist_app.live.pusher import hub as live_hub
+from setlist_app.observability.error_log import record_errors
 from setlist_app.observability.logging import configure_logging
 from setlist_app.observability.middleware import EventMetricsMiddleware
 from setlist_app.pages import account, catalog, show
@@ -44,6 +45,7 @@ async def live_pusher(app: rx.App) -> None:
 
 engineio_writer.install()  # before any socket opens: cheaper pushes to many viewers
 configure_logging()  # JSON in prod, redacted everywhere (setlist_app/observability/logging.py)
+record_errors("app")  # every ERROR record and uncaught exception lands in error_log
 # Theme: RadixThemesPlugin in rxconfig.py. Our Starlette routes match before Reflex's.
 app = rx.App(stylesheets=["/styles.css"], api_transformer=build_api())
 # Every page: (route, component, title, on_load). Tests take the routes from here (the browser crawl

@@ -11,7 +11,7 @@ from setlist_app.models.catalog import (
     Song,
     Venue,
 )
-from setlist_app.models.ops import AdminAuditLog, ContentFlag, ErrorLog
+from setlist_app.models.ops import AdminAuditLog, Alert, ContentFlag, ErrorLog
 from setlist_app.models.sync import (
     ACTIVE_JOB_STATUSES,
     CronRun,
@@ -39,6 +39,7 @@ __all__ = [
     "ActualSetlist",
     "ActualSetlistSong",
     "AdminAuditLog",
+    "Alert",
     "Artist",
     "ArtistSong",
     "CatalogStatus",
