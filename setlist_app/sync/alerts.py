@@ -253,7 +253,7 @@ async def check(ctx: SyncContext, now: datetime | None = None) -> CheckReport:
 
 def acknowledge(session: Session, alert_id: int, user_id: int | None, now: datetime) -> Alert:
     """Mark a raised alert acknowledged: it stays listed and sends no reminder until it clears."""
-    row = session.get(Alert, alert_id)
+    row = session.get(Alert, alert_id, populate_existing=True, with_for_update=True)
     if row is None:
         raise LookupError(f"no alert {alert_id}")
     if row.open_key is None:
