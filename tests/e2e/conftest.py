@@ -209,6 +209,7 @@ def launcher_app(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
         SIMULATOR_URL=simulator_url,
         GRANIAN_WORKERS="2",  # several backend workers, as in production (bounded for 2-core CI)
         SYNC_TICK_SECONDS="2",  # the worker picks up requested jobs within seconds
+        ALERT_CHECK_SECONDS="2",  # and raises/clears alerts within seconds
         PROMETHEUS_MULTIPROC_DIR=str(root / "metrics"),
     )
     env.pop("ADMIN_EMAILS", None)  # demo mode: the launcher makes the simulator's admin an admin
