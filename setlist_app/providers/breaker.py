@@ -187,6 +187,29 @@ def reset(session: Session, provider: str, now: datetime) -> None:
     record_success(session, provider, now)
 
 
+def force_open(session: Session, provider: str, now: datetime, until: datetime) -> None:
+    """Admin action: open a circuit by hand (a ban, a quota to spare) until `until`, when the usual
+    half-open probe decides."""
+    _ensure(session, provider, now)
+    session.execute(
+        update(_T)
+        .where(_T.c.provider == provider)
+        .values(
+            state=CircuitState.OPEN,
+            opened_at=_at(now),
+            retry_at=_at(until),
+            last_error="opened by an administrator",
+            updated_at=_at(now),
+        )
+    )
+    _log.warning(
+        "circuit opened by hand: %s until %s",
+        provider,
+        f"{until:%Y-%m-%d %H:%M} UTC",
+        extra={"provider": provider},
+    )
+
+
 def circuits(session: Session) -> list[ProviderCircuit]:
     """Every provider circuit, for the admin dashboard and sync_status."""
     return list(session.execute(select(ProviderCircuit).order_by(ProviderCircuit.provider)).scalars())
