@@ -224,7 +224,6 @@ def test_acknowledge_an_alert_and_open_a_recorded_error(admin: Page, app_url: st
         expect(dialog).to_contain_text("job_id=7 job_kind=catalog_sync")
         expect(dialog).to_contain_text("RuntimeError: e2e probe")
         expect(dialog.get_by_text("42", exact=True)).to_be_visible()
-        screenshot(page, "admin-error-detail")
         dialog.get_by_role("button", name="Close").click()
         expect(dialog).to_have_count(0)
     finally:

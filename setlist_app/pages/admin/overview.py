@@ -304,8 +304,15 @@ def _error_detail() -> rx.Component:
                 field("Context", "context"),
                 size="2",
             ),
-            rx.code_block(
-                d["detail"].to(str), language="log", wrap_long_lines=True, class_name="error-trace"
+            rx.box(
+                rx.text(d["detail"], size="1", white_space="pre-wrap", font_family="var(--code-font-family)"),
+                max_height="320px",
+                overflow="auto",
+                margin_top="12px",
+                padding="8px",
+                background="var(--gray-a3)",
+                border_radius="var(--radius-2)",
+                class_name="error-trace",
             ),
             rx.flex(
                 rx.dialog.close(rx.button("Close", variant="soft", on_click=S.close_error)),
