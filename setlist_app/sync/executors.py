@@ -117,16 +117,13 @@ def _job_fields(job: SyncJob) -> dict[str, Any]:
 
 
 def _log_outcome(job: SyncJob, outcome: str, error: str | None) -> None:
-    """One line per outcome; a final failure is an ERROR (so it lands in error_log, one row per kind
-    and error class however many jobs fail alike)."""
+    """One line per outcome; a final failure is an ERROR, so it lands in error_log: one row per kind
+    and error however many jobs fail alike (the ids and numbers in it do not count)."""
     fields = {**_job_fields(job), "outcome": outcome, "error": error}
     if outcome == "succeeded":
         _log.info("sync job finished", extra=fields)
     elif outcome == "failed":
-        cause = (error or "").split(":", 1)[0][:80]
-        _log.error(
-            "sync job %s failed: %s", job.kind, error, extra={**fields, "fingerprint": f"{job.kind}|{cause}"}
-        )
+        _log.error("sync job %s failed: %s", job.kind, error, extra=fields)
     elif outcome == "pending":
         _log.warning("sync job %s will retry: %s", job.kind, error, extra=fields)
     else:
