@@ -259,10 +259,13 @@ def _errors() -> rx.Component:
                             rx.table.cell(rx.code(e["source"], size="1")),
                             rx.table.cell(
                                 rx.hstack(
-                                    rx.link(
-                                        rx.text(e["message"], size="1", trim="both"),
+                                    rx.button(
+                                        rx.text(e["message"], size="1", trim="both", align="left"),
                                         on_click=S.open_error(e["ref"]),
-                                        href="#",
+                                        variant="ghost",
+                                        size="1",
+                                        height="auto",
+                                        white_space="normal",
                                         class_name="error-open",
                                     ),
                                     rx.cond(e["count"] != "", rx.badge(e["count"], size="1", variant="soft")),

@@ -11,12 +11,34 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from setlist_app.models import SyncJob
 from setlist_app.providers import breaker
 from setlist_app.settings import Settings
-from setlist_app.sync import executors, status
+from setlist_app.sync import executors, jobs, status
+from setlist_app.sync.context import SyncContext
 from tests.fixtures.clock import FakeClock
 from tests.integration.sync.helpers import make_ctx
-from tests.integration.sync.test_run_job import REGISTRY, _job
+
+
+async def ok(ctx: SyncContext, job: SyncJob) -> None:
+    return None
+
+
+async def expected_failure(ctx: SyncContext, job: SyncJob) -> None:
+    raise jobs.JobFailed("artist not found", retry=False)
+
+
+async def crash(ctx: SyncContext, job: SyncJob) -> None:
+    raise RuntimeError("bug")
+
+
+REGISTRY = {"ok": ok, "expected": expected_failure, "crash": crash}
+
+
+def _job(session: Session, kind: str, key: str) -> int:
+    job_id = jobs.request(session, kind, key, requested_by="planner:test").job_id
+    session.commit()
+    return job_id
 
 
 def _lines(caplog: pytest.LogCaptureFixture, logger: str) -> list[tuple[str, str]]:
