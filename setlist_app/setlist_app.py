@@ -43,9 +43,14 @@ async def live_pusher(app: rx.App) -> None:
     await live_hub.run(app, ShowLive.get_full_name(), HealthLive.get_full_name())
 
 
+def record_app_errors() -> None:
+    """Lifespan task: this backend worker's ERROR records and uncaught exceptions land in error_log
+    (from server start, not on import: the tests and the build import this module too)."""
+    record_errors("app")
+
+
 engineio_writer.install()  # before any socket opens: cheaper pushes to many viewers
 configure_logging()  # JSON in prod, redacted everywhere (setlist_app/observability/logging.py)
-record_errors("app")  # every ERROR record and uncaught exception lands in error_log
 # Theme: RadixThemesPlugin in rxconfig.py. Our Starlette routes match before Reflex's.
 app = rx.App(stylesheets=["/styles.css"], api_transformer=build_api())
 # Every page: (route, component, title, on_load). Tests take the routes from here (the browser crawl
@@ -78,3 +83,4 @@ app.add_page(catalog.page_not_found, route="404", title="Not found · Setlist")
 app.add_middleware(EventMetricsMiddleware())  # event ids in logs, handler latency metric
 vote_lane.install(app.event_namespace, ShowState.get_full_name())  # votes skip Reflex's state path
 app.register_lifespan_task(live_pusher)  # live vote fan-out: one pusher per backend worker
+app.register_lifespan_task(record_app_errors)

@@ -18,6 +18,7 @@ from setlist_app.observability.logging import context
 from tests.fixtures.clock import FakeClock
 
 log = logging.getLogger("tests.error_log")
+log.propagate = False  # only the recorder under test sees these records
 
 
 @pytest.fixture
@@ -115,10 +116,11 @@ def test_a_failed_write_neither_raises_nor_recurses_and_keeps_the_counts(
     handler = ErrorRecorder("app", broken_then_fine, interval_seconds=3600)
     root = logging.getLogger()
     root.addHandler(handler)  # sees the pool's record too: it must not be recorded
+    via_root = logging.getLogger("tests.error_log_via_root")
     try:
-        log.error("lost connection")
+        via_root.error("lost connection")
         handler.flush()  # fails quietly
-        log.error("lost connection")
+        via_root.error("lost connection")
         handler.flush()
     finally:
         root.removeHandler(handler)
@@ -145,6 +147,7 @@ def test_uncaught_exceptions_are_recorded(
     """`record_errors` hooks uncaught exceptions of the main thread and of other threads."""
     root = logging.getLogger()
     saved = list(root.handlers)
+    root.handlers[:] = [h for h in saved if not isinstance(h, ErrorRecorder)]  # one installed by a test
     monkeypatch.setattr("sys.excepthook", None)
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)
     recorder = error_log.record_errors("launcher", lambda: engine)
@@ -162,3 +165,26 @@ def test_uncaught_exceptions_are_recorded(
     (row,) = _rows(session)
     assert row.source == "launcher" and row.message == "uncaught RuntimeError in thread probe"
     assert "RuntimeError: thread crashed" in (row.detail or "")
+
+
+def test_the_app_worker_and_launcher_install_the_recorder(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each process records its errors under its own source: the app from server start (a lifespan
+    task, so importing the app module records nothing), the worker on startup, the launcher once
+    its database is migrated."""
+    from setlist_app import launcher
+    from setlist_app import setlist_app as app_module
+    from workers import settings as worker_settings
+
+    assert app_module.record_app_errors in app_module.app.get_lifespan_tasks()
+    root = logging.getLogger()
+    saved = list(root.handlers)
+    monkeypatch.setattr("sys.excepthook", None)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    try:
+        root.handlers[:] = [h for h in saved if not isinstance(h, ErrorRecorder)]
+        app_module.record_app_errors()
+        assert [h.source for h in root.handlers if isinstance(h, ErrorRecorder)] == ["app"]
+    finally:
+        root.handlers[:] = saved
