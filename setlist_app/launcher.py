@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from setlist_app.observability.error_log import record_errors
 from setlist_app.observability.logging import configure_logging
 from setlist_app.observability.metrics import MULTIPROC_ENV, reset_directory
 from setlist_app.settings import PROJECT_ROOT, Settings, get_settings
@@ -216,6 +217,7 @@ def main() -> None:
     Path(PROJECT_ROOT / "data").mkdir(exist_ok=True)
     if prepare_database(settings):
         log.info("first run: the worker imports artists, catalogs and setlists in a few minutes")
+    record_errors("launcher")  # once the database is migrated: error_log exists
 
     if settings.uses_simulator:
         port = urlparse(settings.simulator_url).port or 8765

@@ -12,6 +12,7 @@ from setlist_app.api.app import build_api
 from setlist_app.live import reflex_wire
 from setlist_app.live.pusher import hub as live_hub
 from setlist_app.live.vote_lane import lane as vote_lane
+from setlist_app.observability.error_log import record_errors
 from setlist_app.observability.logging import configure_logging
 from setlist_app.observability.middleware import EventMetricsMiddleware
 from setlist_app.pages import account, catalog, show
@@ -46,6 +47,12 @@ def _error_toast(message: str) -> list[Event]:
 async def live_pusher(app: rx.App) -> None:
     """Lifespan task: this backend worker's live hub, pushing to the substates the pages show."""
     await live_hub.run(wire, ShowLive.get_full_name(), HealthLive.get_full_name(), BellState.get_full_name())
+
+
+def record_app_errors() -> None:
+    """Lifespan task: this backend worker's ERROR records and uncaught exceptions land in error_log
+    (from server start, not on import: the tests and the build import this module too)."""
+    record_errors("app")
 
 
 configure_logging()  # JSON in prod, redacted everywhere (setlist_app/observability/logging.py)
@@ -83,3 +90,4 @@ app.add_middleware(EventMetricsMiddleware())  # event ids in logs, handler laten
 wire = reflex_wire.Wire(app.event_namespace, reflex_wire.Protocol(FIELD_MARKER, _error_toast)).install()
 vote_lane.install(wire, ShowState.get_full_name())  # votes skip Reflex's state path
 app.register_lifespan_task(live_pusher)  # live vote fan-out: one pusher per backend worker
+app.register_lifespan_task(record_app_errors)

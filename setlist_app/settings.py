@@ -136,6 +136,14 @@ class Settings(BaseSettings):
     ready_check_timeout_seconds: float = 3.0  # each /readyz dependency check gives up after this
     launcher_backoff_max_seconds: float = 60.0  # crashed children restart after 1 s, doubling up to this
     launcher_stop_timeout_seconds: float = 15.0  # children get SIGTERM, then SIGKILL after this
+    error_log_window_seconds: int = 3600  # an error recurring within this adds to its error_log count
+    # Alerts that leave the app (docs/runbook.md): spike, budget, worker down, provider circuit.
+    alert_webhook_url: str = ""  # Slack/Discord-compatible incoming webhook; empty = history in /admin only
+    alert_check_seconds: int = 15  # the worker checks alerts and sends messages this often (divides 60)
+    alert_webhook_per_minute: int = 10  # at most this many webhook messages a minute; the rest wait
+    alert_webhook_max_attempts: int = 5  # a message that failed this often is given up (logged as an error)
+    alert_webhook_retry_base_seconds: int = 30  # retry backoff: base * 2**(attempts-1)
+    alert_remind_seconds: int = 3600  # an unacknowledged alert is re-sent this often while raised; 0 = never
 
     # The demo crowd (`python -m setlist_app.crowd`, started by the launcher): demo fans voting and
     # adding songs on the soonest upcoming shows through the real vote path.

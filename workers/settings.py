@@ -1,7 +1,9 @@
 """arq WorkerSettings: thin wrappers over `setlist_app.sync`.
 
 One arq cron fires every `sync_tick_seconds` and calls `crons.tick`, so cron intervals, enabled
-flags and run-now requests live in the database. One job function, `run_sync_job`, performs one
+flags and run-now requests live in the database. A second one, every `alert_check_seconds`, raises
+and clears alerts and sends their webhook messages (`sync.alerts`), apart from the tick so a stuck
+tick is noticed. One job function, `run_sync_job`, performs one
 `sync_jobs` row. The database is the truth: after a crash or a Redis flush the tick re-enqueues
 pending rows, so retries here are only for Redis connection errors.
 
@@ -18,9 +20,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from setlist_app.db import get_engine
+from setlist_app.observability.error_log import record_errors
 from setlist_app.observability.logging import configure_logging
 from setlist_app.settings import Settings, get_settings
-from setlist_app.sync import crons, executors, registry  # noqa: F401  (registry fills the registries)
+from setlist_app.sync import alerts, crons, executors, registry  # noqa: F401  (registry fills the registries)
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.sweeper import RUN_JOB_FUNCTION
 
@@ -48,6 +51,7 @@ def build_context(settings: Settings) -> SyncContext:
 async def startup(ctx: dict[str, Any]) -> None:
     """Build the SyncContext (unless a test injected one) and upsert the cron defaults."""
     configure_logging()
+    record_errors("worker")
     if "sync" not in ctx:
         ctx["sync"] = build_context(get_settings())
         ctx["owns_sync"] = True
@@ -77,10 +81,16 @@ async def sync_tick(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"ran": report.ran, "skipped": list(report.skipped), "enqueued": report.enqueued}
 
 
-def _tick_seconds(settings: Settings) -> set[int]:
-    step = settings.sync_tick_seconds
+async def alert_check(ctx: dict[str, Any]) -> dict[str, Any]:
+    """The alert cron: raise/clear alerts and send their webhook messages."""
+    report = await alerts.check(ctx["sync"])
+    return {"active": sorted(report.active), "sent": len(report.sent), "failed": len(report.failed)}
+
+
+def _every(step: int, name: str) -> set[int]:
+    """The seconds of each minute an arq cron fires at, every `step` seconds."""
     if step <= 0 or 60 % step:
-        raise ValueError("SYNC_TICK_SECONDS must divide 60")
+        raise ValueError(f"{name} must divide 60")
     return set(range(0, 60, step))
 
 
@@ -89,7 +99,20 @@ _settings = get_settings()
 
 class WorkerSettings:
     functions = [func(run_sync_job, name=RUN_JOB_FUNCTION)]
-    cron_jobs = [cron(sync_tick, name="sync_tick", second=_tick_seconds(_settings), run_at_startup=True)]
+    cron_jobs = [
+        cron(
+            sync_tick,
+            name="sync_tick",
+            second=_every(_settings.sync_tick_seconds, "SYNC_TICK_SECONDS"),
+            run_at_startup=True,
+        ),
+        cron(
+            alert_check,
+            name="alert_check",
+            second=_every(_settings.alert_check_seconds, "ALERT_CHECK_SECONDS"),
+            run_at_startup=True,
+        ),
+    ]
     redis_settings = redis_settings(_settings)
     on_startup = startup
     on_shutdown = shutdown

@@ -2,7 +2,7 @@
 the visitor's own: README "Production", TRUSTED_PROXIES).
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0002"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -12,7 +12,7 @@ from setlist_app.models.catalog import (
     Venue,
 )
 from setlist_app.models.notifications import Notification, NotificationKind
-from setlist_app.models.ops import AdminAuditLog, ContentFlag, ErrorLog
+from setlist_app.models.ops import AdminAuditLog, Alert, ContentFlag, ErrorLog
 from setlist_app.models.sync import (
     ACTIVE_JOB_STATUSES,
     CronRun,
@@ -40,6 +40,7 @@ __all__ = [
     "ActualSetlist",
     "ActualSetlistSong",
     "AdminAuditLog",
+    "Alert",
     "Artist",
     "ArtistSong",
     "CatalogStatus",

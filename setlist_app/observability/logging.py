@@ -31,7 +31,7 @@ MASK = "[REDACTED]"
 _CONTEXT: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("log_context", default={})  # noqa: B039
 _SECRET_WORDS = (
     r"[\w.-]*(?:secret|token|passw(?:or)?d|cookie|session|api[_-]?key|authorization|credential"
-    r"|verifier|signature|private[_-]?key|encryption[_-]?keys?|dsn)[\w.-]*"
+    r"|verifier|signature|private[_-]?key|encryption[_-]?keys?|dsn|webhook)[\w.-]*"
 )
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Header lines and header tuples: "Authorization: Bearer x", "(b'cookie', b'a=b; c=d')".
@@ -98,6 +98,11 @@ def bind(**ids: Any) -> contextvars.Token[dict[str, Any]]:
 
 def unbind(token: contextvars.Token[dict[str, Any]]) -> None:
     _CONTEXT.reset(token)
+
+
+def bound_ids() -> dict[str, Any]:
+    """The ids bound in the current context."""
+    return dict(_CONTEXT.get())
 
 
 @contextmanager

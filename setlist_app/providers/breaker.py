@@ -12,6 +12,7 @@ row's current values, so concurrent workers never lose an update. All functions 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -30,6 +31,7 @@ CATALOG_FAILURE_LIMIT = 3
 CATALOG_BACKOFF = timedelta(hours=72)
 _T = ProviderCircuit.__table__
 _A = Artist.__table__
+_log = logging.getLogger(__name__)
 
 
 class CircuitState(StrEnum):
@@ -99,18 +101,23 @@ def allow_request(
     ).first()
     state = session.execute(select(_T.c.state).where(_T.c.provider == provider)).scalar_one()
     _done(session, commit)
+    if probe is not None:
+        _log.info("circuit half-open: probing %s", provider, extra={"provider": provider})
     return probe is not None or state == CircuitState.CLOSED
 
 
 def record_success(session: Session, provider: str, now: datetime, *, commit: bool = True) -> None:
     """A call worked: close the circuit and forget failures."""
     _ensure(session, provider, now)
+    was = session.execute(select(_T.c.state).where(_T.c.provider == provider)).scalar_one()
     session.execute(
         update(_T)
         .where(_T.c.provider == provider, or_(_T.c.state != CircuitState.CLOSED, _T.c.failures != 0))
         .values(state=CircuitState.CLOSED, failures=0, opened_at=None, retry_at=None, updated_at=_at(now))
     )
     _done(session, commit)
+    if was != CircuitState.CLOSED:
+        _log.info("circuit closed: %s is answering again", provider, extra={"provider": provider})
 
 
 def record_failure(
@@ -149,10 +156,12 @@ def record_failure(
             last_error=error[:1000],
             updated_at=_at(now),
         )
-        .returning(_T.c.state)
-    ).scalar_one()
+        .returning(_T.c.state, _T.c.opened_at)
+    ).one()
     _done(session, commit)
-    return CircuitState(row)
+    if row.state == CircuitState.OPEN and row.opened_at == now:
+        _log.warning("circuit opened: %s calls suspended: %s", provider, error, extra={"provider": provider})
+    return CircuitState(row.state)
 
 
 def record_outcome(
@@ -176,6 +185,29 @@ def record_outcome(
 def reset(session: Session, provider: str, now: datetime) -> None:
     """Admin action: close a circuit by hand."""
     record_success(session, provider, now)
+
+
+def force_open(session: Session, provider: str, now: datetime, until: datetime) -> None:
+    """Admin action: open a circuit by hand (a ban, a quota to spare) until `until`, when the usual
+    half-open probe decides."""
+    _ensure(session, provider, now)
+    session.execute(
+        update(_T)
+        .where(_T.c.provider == provider)
+        .values(
+            state=CircuitState.OPEN,
+            opened_at=_at(now),
+            retry_at=_at(until),
+            last_error="opened by an administrator",
+            updated_at=_at(now),
+        )
+    )
+    _log.warning(
+        "circuit opened by hand: %s until %s",
+        provider,
+        f"{until:%Y-%m-%d %H:%M} UTC",
+        extra={"provider": provider},
+    )
 
 
 def circuits(session: Session) -> list[ProviderCircuit]:

@@ -9,6 +9,7 @@ The predecessor had 6.9K conflicts from concurrent read-modify-write patches of 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,8 @@ from setlist_app.sync import status
 
 _ARTISTS = Artist.__table__
 Changes = dict[str, Any] | Callable[[Artist], dict[str, Any]]
+
+_log = logging.getLogger(__name__)
 
 
 class ArtistWriteConflictError(RuntimeError):
@@ -65,6 +68,7 @@ def update_artist(
         if row is not None:
             return Artist.model_validate(dict(row._mapping))
         status.count_write_conflict_after(session)
+        _log.warning("artist write conflict", extra={"artist_id": artist_id, "version": current.version})
     raise ArtistWriteConflictError(f"artist {artist_id} changed concurrently {retries + 1} times")
 
 

@@ -103,17 +103,28 @@ async def _read(redis: Redis, now: datetime) -> list:
         return await pipe.execute()
 
 
-def evaluate(used: BudgetUsage, settings: Settings) -> str | None:
-    """An alert sentence when a budget is exceeded, else None."""
+def breaches(used: BudgetUsage, settings: Settings) -> dict[str, str]:
+    """Each exceeded alarm by key, as a sentence: "spike" (jobs per minute) and "budget" (jobs or
+    provider calls per day); the worker's alert check raises one alert per key."""
+    found: dict[str, str] = {}
     if used.jobs_last_minute > settings.sync_jobs_per_minute_alert:
         limit = settings.sync_jobs_per_minute_alert
-        return f"{used.jobs_last_minute} jobs/min exceeds the spike threshold of {limit}"
+        found["spike"] = f"{used.jobs_last_minute} jobs/min exceeds the spike threshold of {limit}"
     if used.jobs_today > settings.sync_jobs_per_day_budget:
-        return f"{used.jobs_today} jobs today exceeds the daily budget of {settings.sync_jobs_per_day_budget}"
+        found["budget"] = (
+            f"{used.jobs_today} jobs today exceeds the daily budget of {settings.sync_jobs_per_day_budget}"
+        )
+        return found
     for provider, calls in sorted(used.calls_today.items()):
         if calls > settings.sync_provider_calls_per_day_budget:
-            return (
+            found["budget"] = (
                 f"{calls} {provider} calls today exceeds the daily budget of "
                 f"{settings.sync_provider_calls_per_day_budget}"
             )
-    return None
+            break
+    return found
+
+
+def evaluate(used: BudgetUsage, settings: Settings) -> str | None:
+    """An alert sentence when a budget is exceeded (the spike first), else None."""
+    return next(iter(breaches(used, settings).values()), None)

@@ -8,6 +8,7 @@ requests jobs (prediction seeding is a separate planner that waits for catalogs)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +36,8 @@ _ARTISTS = Artist.__table__
 _SONGS = Song.__table__
 _ARTIST_SONGS = ArtistSong.__table__
 _JOBS = SyncJob.__table__
+
+_log = logging.getLogger(__name__)
 
 
 def job_key(artist_id: int) -> str:
@@ -120,6 +123,10 @@ def _failure_values(now: datetime, error: str) -> Any:
     def changes(artist: Artist) -> dict[str, Any]:
         failures = artist.catalog_failures + 1
         opened = failures >= breaker.CATALOG_FAILURE_LIMIT
+        if failures == breaker.CATALOG_FAILURE_LIMIT:
+            _log.warning(
+                "artist catalog breaker opened: backoff", extra={"artist_id": artist.id, "error": error}
+            )
         return {
             "catalog_status": CatalogStatus.FAILED.value,
             "catalog_failures": failures,

@@ -7,6 +7,7 @@ raises), records the outcome on the row (fenced by the attempt number) and in sy
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from setlist_app.sync.context import SyncContext
 
 Executor = Callable[[SyncContext, SyncJob], Awaitable[dict[str, Any] | None]]
 _EXECUTORS: dict[str, Executor] = {}
+_log = logging.getLogger(__name__)
 
 
 def executor(kind: str) -> Callable[[Executor], Executor]:
@@ -61,6 +63,7 @@ async def run_job(
         return RunOutcome(job_id, "not_claimed")
     started = metrics.job_started(job.kind)
     obs_logging.bind(job_id=job.id, job_kind=job.kind)  # this job's task (arq runs one per job)
+    _log.info("sync job started", extra=_job_fields(job))
     if ctx.redis is not None:
         await budget.count_job(ctx.redis, now)
 
@@ -105,7 +108,26 @@ def _record(
             if new_status is not None:
                 status.record_outcome(session, job.kind, now, error=error)
         session.commit()
+    _log_outcome(job, outcome, error)
     return RunOutcome(job.id, outcome, result or {}, error)
+
+
+def _job_fields(job: SyncJob) -> dict[str, Any]:
+    return {"key": job.key, "artist_id": job.artist_id, "show_id": job.show_id, "attempt": job.attempts}
+
+
+def _log_outcome(job: SyncJob, outcome: str, error: str | None) -> None:
+    """One line per outcome; a final failure is an ERROR, so it lands in error_log: one row per kind
+    and error however many jobs fail alike (the ids and numbers in it do not count)."""
+    fields = {**_job_fields(job), "outcome": outcome, "error": error}
+    if outcome == "succeeded":
+        _log.info("sync job finished", extra=fields)
+    elif outcome == "failed":
+        _log.error("sync job %s failed: %s", job.kind, error, extra=fields)
+    elif outcome == "pending":
+        _log.warning("sync job %s will retry: %s", job.kind, error, extra=fields)
+    else:
+        _log.warning("sync job %s not recorded: %s", job.kind, outcome, extra=fields)
 
 
 async def run_due(ctx: SyncContext, *, limit: int = 1000) -> list[RunOutcome]:

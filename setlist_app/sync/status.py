@@ -131,10 +131,13 @@ def set_budget_state(session: Session, now: datetime, alert: str | None) -> None
     """Raise (pausing non-essential planners) or clear the budget/spike alert."""
     row = get_status(session, for_update=True)
     if alert is None:
+        if row.alert is not None:
+            _log.info("budget alarm cleared: planners resume", extra={"alert": row.alert})
         row.alert, row.planners_paused = None, False
     else:
         if row.alert is None:
             row.alert_raised_at = now
+            _log.warning("budget alarm raised: non-essential planners paused: %s", alert)
         row.alert, row.planners_paused = alert[:500], True
     row.updated_at = now
     session.add(row)
@@ -143,6 +146,7 @@ def set_budget_state(session: Session, now: datetime, alert: str | None) -> None
 def set_kill_switch(session: Session, on: bool, now: datetime) -> None:
     """Admin kill switch: pauses every planner and stops claiming jobs."""
     _update(session, kill_switch=on, updated_at=now)
+    _log.warning("kill switch %s", "on: planners and dispatch paused" if on else "off: planners resume")
 
 
 def _recent_unresolved_failures(row: SyncStatus, now: datetime, window: timedelta) -> list[str]:

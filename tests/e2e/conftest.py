@@ -210,6 +210,7 @@ def launcher_app(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
         SIMULATOR_URL=simulator_url,
         GRANIAN_WORKERS="2",  # several backend workers, as in production (bounded for 2-core CI)
         SYNC_TICK_SECONDS="2",  # the worker picks up requested jobs within seconds
+        ALERT_CHECK_SECONDS="2",  # and raises/clears alerts within seconds
         PROMETHEUS_MULTIPROC_DIR=str(root / "metrics"),
         # The demo crowd would move the counts other tests assert; tests/e2e/test_demo_crowd.py
         # starts it (as the launcher does) when it wants it.

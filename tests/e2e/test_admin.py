@@ -24,13 +24,14 @@ from setlist_app.models import (
     CronSetting,
     Prediction,
     PredictionSong,
+    ProviderCircuit,
     Show,
     ShowStatus,
     Song,
     SyncStatus,
 )
 from setlist_app.models.base import utcnow
-from setlist_app.models.ops import AdminAuditLog
+from setlist_app.models.ops import AdminAuditLog, Alert, ErrorLog
 from setlist_app.models.users import User
 from setlist_app.services import moderation, voting
 from tests.e2e.conftest import E2E_ADMIN_EMAIL, screenshot, sign_in
@@ -182,6 +183,55 @@ def test_a_simulator_fault_opens_the_circuit(admin: Page, app_url: str, simulato
     expect(spotify).to_have_attribute("data-state", "closed", timeout=10_000)
 
 
+def test_acknowledge_an_alert_and_open_a_recorded_error(admin: Page, app_url: str) -> None:
+    """A circuit opens: the worker raises an alert; Acknowledge marks it (still listed, no reminder
+    due); it clears when the circuit closes. A recorded error opens in its detail dialog."""
+    page = admin
+    now = utcnow()
+    with Session(get_engine()) as s:
+        s.add(
+            ProviderCircuit(
+                provider="e2e_probe", state="open", opened_at=now, retry_at=now + timedelta(days=1)
+            )
+        )
+        s.add(
+            ErrorLog(
+                source="worker",
+                message="e2e probe failed for artist 7",
+                detail="Traceback (most recent call last):\nRuntimeError: e2e probe",
+                count=42,
+                context={"job_id": 7, "job_kind": "catalog_sync"},
+            )
+        )
+        s.commit()
+    try:
+        page.goto(f"{app_url}/admin")
+        row = page.locator(".alert-row[data-key='circuit:e2e_probe']").first
+        expect(row).to_have_attribute("data-state", "raised", timeout=30_000)  # raised by the worker
+        row.locator(".ack-alert").click()
+        _toast(page, "Alert acknowledged")
+        expect(row).to_have_attribute("data-state", "acknowledged", timeout=10_000)
+        expect(row).to_contain_text("by Ada Admin")
+        expect(row.locator(".ack-alert")).to_have_count(0)
+        with Session(get_engine()) as s:
+            alert = s.exec(select(Alert).where(Alert.key == "circuit:e2e_probe")).one()
+            assert alert.acknowledged_at is not None and alert.open_key == "circuit:e2e_probe"
+
+        error = page.locator(".error-row", has_text="e2e probe failed for artist 7")
+        expect(error).to_contain_text("42 times", timeout=15_000)
+        error.locator(".error-open").click()
+        dialog = page.locator(".error-detail")
+        expect(dialog).to_contain_text("job_id=7 job_kind=catalog_sync")
+        expect(dialog).to_contain_text("RuntimeError: e2e probe")
+        expect(dialog.get_by_text("42", exact=True)).to_be_visible()
+        dialog.get_by_role("button", name="Close").click()
+        expect(dialog).to_have_count(0)
+    finally:
+        _sql("DELETE FROM provider_circuits WHERE provider = 'e2e_probe'")
+        _sql("DELETE FROM error_log WHERE message = 'e2e probe failed for artist 7'")
+    expect(row).to_have_attribute("data-state", "cleared", timeout=30_000)  # the worker cleared it
+
+
 def test_change_a_role(admin: Page, app_url: str) -> None:
     page = admin
     with Session(get_engine()) as s:
@@ -278,6 +328,7 @@ def test_review_a_flag_and_find_every_action_in_the_audit_log(admin: Page, app_u
         "provider.reset",
         "user.role",
         "flag.remove",
+        "alert.acknowledge",
     } <= actions, actions
     expect(
         page.locator(".audit-row[data-action='user.role']", has_text="refused: This is the last admin")

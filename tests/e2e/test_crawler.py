@@ -135,6 +135,7 @@ CONTROLS: list[Control] = [
         r"button\.kill-off", (Stores("SELECT kill_switch FROM sync_status"), Toast("success")), roles=ADMIN
     ),
     Control(r"button\.ack-alert", (AUDITED,), roles=ADMIN),
+    Control(r"button\.error-open", (Opens("dialog"),), roles=ADMIN),
     # -- admin: rows (jobs, crons, providers, artists, users, moderation) --------------------------
     Control(r'link "#\d+"|button "Details"', (Opens("dialog"),), roles=ADMIN),
     Control(r"button\.job-retry", (Stores("SELECT count(*) FROM sync_jobs"), AUDITED), roles=ADMIN),

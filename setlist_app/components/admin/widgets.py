@@ -38,6 +38,10 @@ CHIP_COLORS: dict[str, str] = {
     "paused": "amber",
     "dismissed": "gray",
     "removed": "red",
+    # alerts
+    "raised": "red",
+    "acknowledged": "amber",
+    "cleared": "grass",
 }
 
 

@@ -1,4 +1,4 @@
-"""/admin: health, counts, usage charts, budget, kill switch and alerts, recent errors."""
+"""/admin: health, counts, usage charts, budget, kill switch, the alert history, recent errors."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from setlist_app.components.admin.widgets import (
     chip,
     confirm_button,
     empty_row,
+    keyed,
     muted,
     poller,
     section_card,
@@ -134,22 +135,8 @@ def _controls() -> rx.Component:
                             S.health["planners_paused"].to(bool),
                             muted("Non-essential planners are paused until usage drops."),
                         ),
-                        rx.hstack(
-                            muted("Raised " + S.health["alert_raised"].to(str)),
-                            rx.cond(
-                                S.health["alert_acknowledged_by"].to(str) != "",
-                                muted("· acknowledged by " + S.health["alert_acknowledged_by"].to(str)),
-                                rx.button(
-                                    "Acknowledge",
-                                    size="1",
-                                    variant="soft",
-                                    on_click=S.acknowledge_alert,
-                                    loading=S.busy == "ack",
-                                    class_name="ack-alert",
-                                ),
-                            ),
-                            align="center",
-                            spacing="2",
+                        muted(
+                            "Raised " + S.health["alert_raised"].to(str) + " · acknowledge it under Alerts."
                         ),
                         spacing="1",
                     )
@@ -193,6 +180,67 @@ def _budget() -> rx.Component:
     )
 
 
+def _alerts() -> rx.Component:
+    return section_card(
+        "Alerts",
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[rx.table.column_header_cell(h) for h in ("Raised", "Alert", "State", "Webhook", "")]
+                )
+            ),
+            rx.table.body(
+                rx.cond(S.alerts.length() == 0, empty_row(5, "No alert has been raised.")),
+                rx.foreach(
+                    S.alerts,
+                    lambda a: keyed(
+                        a["id"],
+                        rx.table.row(
+                            rx.table.cell(rx.text(a["raised"], size="1"), white_space="nowrap"),
+                            rx.table.cell(
+                                rx.vstack(
+                                    rx.code(a["key"], size="1"),
+                                    rx.text(a["message"], size="1"),
+                                    spacing="1",
+                                ),
+                                max_width="420px",
+                            ),
+                            rx.table.cell(
+                                rx.vstack(
+                                    chip(a["state"]),
+                                    rx.cond(a["acknowledged_by"] != "", muted("by " + a["acknowledged_by"])),
+                                    rx.cond(a["cleared"] != "", muted("cleared " + a["cleared"])),
+                                    spacing="1",
+                                )
+                            ),
+                            rx.table.cell(muted(a["webhook"]), white_space="nowrap"),
+                            rx.table.cell(
+                                rx.cond(
+                                    a["state"] == "raised",
+                                    rx.button(
+                                        "Acknowledge",
+                                        size="1",
+                                        variant="soft",
+                                        on_click=S.acknowledge_alert(a["id"]),
+                                        loading=S.busy == "ack:" + a["id"],
+                                        class_name="ack-alert",
+                                    ),
+                                )
+                            ),
+                            class_name="alert-row",
+                            custom_attrs={"data-state": a["state"], "data-key": a["key"]},
+                        ),
+                    ),
+                ),
+            ),
+            size="1",
+            width="100%",
+        ),
+        subtitle="Raised and cleared by the worker; each sends one webhook message when raised and one when it "
+        "clears. Acknowledging stops the reminders until it clears and comes back.",
+    )
+
+
 def _errors() -> rx.Component:
     return section_card(
         "Recent errors",
@@ -204,18 +252,81 @@ def _errors() -> rx.Component:
                 rx.cond(S.errors.length() == 0, empty_row(4, "No errors in the last 24 hours.")),
                 rx.foreach(
                     S.errors,
-                    lambda e: rx.table.row(
-                        rx.table.cell(rx.text(e["ago"], size="1"), white_space="nowrap"),
-                        rx.table.cell(rx.code(e["source"], size="1")),
-                        rx.table.cell(rx.text(e["message"], size="1", trim="both"), max_width="460px"),
-                        rx.table.cell(muted(e["ref"]), white_space="nowrap"),
+                    lambda e: keyed(
+                        e["ref"],
+                        rx.table.row(
+                            rx.table.cell(rx.text(e["ago"], size="1"), white_space="nowrap"),
+                            rx.table.cell(rx.code(e["source"], size="1")),
+                            rx.table.cell(
+                                rx.hstack(
+                                    rx.button(
+                                        rx.text(e["message"], size="1", trim="both", align="left"),
+                                        on_click=S.open_error(e["ref"]),
+                                        variant="ghost",
+                                        size="1",
+                                        height="auto",
+                                        white_space="normal",
+                                        class_name="error-open",
+                                    ),
+                                    rx.cond(e["count"] != "", rx.badge(e["count"], size="1", variant="soft")),
+                                    spacing="2",
+                                    align="center",
+                                ),
+                                max_width="460px",
+                            ),
+                            rx.table.cell(muted(e["ref"]), white_space="nowrap"),
+                            class_name="error-row",
+                        ),
                     ),
                 ),
             ),
             size="1",
             width="100%",
         ),
-        subtitle="Failed jobs, failed cron runs and recorded errors, newest first.",
+        _error_detail(),
+        subtitle="Recorded errors (with how often they recurred), failed jobs and cron runs, newest first. "
+        "Open one for its details.",
+    )
+
+
+def _error_detail() -> rx.Component:
+    d = S.error_detail
+    field = lambda label, key: rx.data_list.item(  # noqa: E731
+        rx.data_list.label(label),
+        rx.data_list.value(rx.text(d[key], size="2", word_break="break-all")),
+    )
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Error: " + d["ref"].to(str)),
+            rx.data_list.root(
+                field("Source", "source"),
+                field("Message", "message"),
+                field("Occurrences", "count"),
+                field("First seen", "first_seen"),
+                field("Last seen", "last_seen"),
+                field("Context", "context"),
+                size="2",
+            ),
+            rx.box(
+                rx.text(d["detail"], size="1", white_space="pre-wrap", font_family="var(--code-font-family)"),
+                max_height="320px",
+                overflow="auto",
+                margin_top="12px",
+                padding="8px",
+                background="var(--gray-a3)",
+                border_radius="var(--radius-2)",
+                class_name="error-trace",
+            ),
+            rx.flex(
+                rx.dialog.close(rx.button("Close", variant="soft", on_click=S.close_error)),
+                justify="end",
+                margin_top="16px",
+            ),
+            max_width="720px",
+            class_name="error-detail",
+        ),
+        open=d.contains("ref"),
+        on_open_change=lambda _open: S.close_error(),
     )
 
 
@@ -264,6 +375,7 @@ def overview() -> rx.Component:
             calls_chart(S.calls_series, pace, list(PROVIDERS)),
             subtitle="Dashed lines: a daily quota spread evenly over 24 hours.",
         ),
+        _alerts(),
         rx.grid(_budget(), _errors(), columns=rx.breakpoints(initial="1", md="2"), gap="16px", width="100%"),
         poller(S.poll),
         loaded=S.loaded,

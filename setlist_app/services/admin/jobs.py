@@ -164,6 +164,20 @@ def retry_job(session: Session, actor: Viewer, job_id: int) -> JobRequestOutcome
     return perform(session, actor, "job.retry", run, target=f"job:{job_id}", arguments={"job_id": job_id})
 
 
+def cancel_pending(session: Session, actor: Viewer, kind: str) -> int:
+    """Cancel every pending job of a kind (a runaway backlog); running ones finish. How many."""
+
+    def run() -> int:
+        table = SyncJob.__table__
+        ids = session.execute(
+            select(table.c.id).where(table.c.kind == kind, table.c.status == JobStatus.PENDING.value)
+        ).scalars()
+        reason, now = f"cancelled by admin {actor.user_id} (all pending {kind})", utcnow()
+        return sum(gateway.cancel(session, job_id, now, reason) for job_id in list(ids))
+
+    return perform(session, actor, "job.cancel_pending", run, target=f"kind:{kind}", arguments={"kind": kind})
+
+
 def cancel_job(session: Session, actor: Viewer, job_id: int) -> bool:
     """Cancel a pending job; running ones finish on their own."""
 

@@ -1,4 +1,4 @@
-"""Overview: counts, sync health, kill switch, alert acknowledgement and recent errors."""
+"""Overview: counts, sync health, kill switch, the alert history (acknowledge) and recent errors."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from sqlmodel import Session
 from setlist_app.auth.viewer import Viewer
 from setlist_app.models.base import utcnow
 from setlist_app.models.catalog import Artist, Show, ShowStatus, Song
-from setlist_app.models.ops import AdminAuditLog, ErrorLog
+from setlist_app.models.ops import Alert, ErrorLog
 from setlist_app.models.sync import CronRun, JobStatus, SyncJob
 from setlist_app.models.users import User
 from setlist_app.models.voting import Activity
-from setlist_app.services.admin.audit import AdminError, perform
+from setlist_app.services.admin.audit import perform
 from setlist_app.settings import get_settings
+from setlist_app.sync import alerts, status
 from setlist_app.sync import jobs as gateway
-from setlist_app.sync import status
 
 VOTE_KINDS = ("vote", "add_song")  # activity kinds that cast a vote (an add carries the adder's vote)
 ACK_ACTION = "alert.acknowledge"
@@ -62,24 +62,7 @@ class HealthView:
     planners_paused: bool
     alert: str
     alert_raised_at: datetime | None
-    alert_acknowledged_by: str  # empty when the current alert is not acknowledged
     write_conflicts: int
-
-
-def _acknowledged_by(session: Session, raised_at: datetime | None) -> str:
-    if raised_at is None:
-        return ""
-    log, users = AdminAuditLog.__table__, User.__table__
-    row = session.execute(
-        select(users.c.name, log.c.admin_user_id)
-        .select_from(log.outerjoin(users, users.c.id == log.c.admin_user_id))
-        .where(
-            log.c.action == ACK_ACTION, log.c.target == raised_at.isoformat(), log.c.result.startswith("ok")
-        )
-        .order_by(log.c.created_at.desc())
-        .limit(1)
-    ).one_or_none()
-    return "" if row is None else (row.name or f"user {row.admin_user_id}")
 
 
 def health(session: Session, now: datetime | None = None) -> HealthView:
@@ -102,7 +85,6 @@ def health(session: Session, now: datetime | None = None) -> HealthView:
         planners_paused=row.planners_paused,
         alert=row.alert or "",
         alert_raised_at=row.alert_raised_at,
-        alert_acknowledged_by=_acknowledged_by(session, row.alert_raised_at) if row.alert else "",
         write_conflicts=row.write_conflicts,
     )
 
@@ -124,24 +106,61 @@ def set_kill_switch(session: Session, actor: Viewer, on: bool) -> bool:
     )
 
 
-def acknowledge_alert(session: Session, actor: Viewer) -> str:
-    """Record that an admin has seen the current budget/spike alert (it stays until it clears)."""
-    row = status.get_status(session)
-    raised = row.alert_raised_at
+def acknowledge_alert(session: Session, actor: Viewer, alert_id: int) -> str:
+    """An admin has seen a raised alert: it stays listed, marked, and sends no reminder until it
+    clears (a new occurrence is a new alert and notifies again)."""
 
     def run() -> str:
-        if not row.alert or raised is None:
-            raise AdminError("There is no alert to acknowledge")
-        return row.alert
+        return alerts.acknowledge(session, alert_id, actor.user_id, utcnow()).key
 
-    return perform(
-        session,
-        actor,
-        ACK_ACTION,
-        run,
-        target=raised.isoformat() if raised else None,
-        arguments={"alert": row.alert or ""},
-    )
+    return perform(session, actor, ACK_ACTION, run, target=f"alert {alert_id}")
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    id: int
+    key: str
+    message: str
+    raised_at: datetime
+    cleared_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str
+    webhook: str  # what happened to its messages: sent | pending | failing | given up | off
+
+
+def _webhook_state(row: Alert, url_set: bool) -> str:
+    if row.send_abandoned:
+        return "given up"
+    pending = row.raise_sent_at is None or (row.cleared_at is not None and row.clear_sent_at is None)
+    if not pending:
+        return "sent"
+    if not url_set:
+        return "off"
+    return "failing" if row.send_attempts else "pending"
+
+
+def alert_history(session: Session, limit: int = 20) -> list[AlertRow]:
+    """Raised alerts first, then the most recent cleared ones, with who acknowledged them."""
+    rows = alerts.history(session, limit)
+    ids = {r.acknowledged_by_user_id for r in rows if r.acknowledged_by_user_id is not None}
+    users = User.__table__
+    names = dict(session.execute(select(users.c.id, users.c.name).where(users.c.id.in_(ids))).tuples().all())
+    url_set = bool(get_settings().alert_webhook_url)
+    return [
+        AlertRow(
+            id=r.id or 0,
+            key=r.key,
+            message=r.message,
+            raised_at=r.raised_at,
+            cleared_at=r.cleared_at,
+            acknowledged_at=r.acknowledged_at,
+            acknowledged_by=(names.get(r.acknowledged_by_user_id) or f"user {r.acknowledged_by_user_id}")
+            if r.acknowledged_by_user_id is not None
+            else ("someone" if r.acknowledged_at else ""),
+            webhook=_webhook_state(r, url_set),
+        )
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -150,6 +169,69 @@ class ErrorRow:
     source: str  # error_log source, "job:<kind>" or "cron:<name>"
     message: str
     ref: str  # job id / cron run id / error id
+    count: int = 1  # occurrences folded into a recorded error
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    ref: str
+    source: str
+    message: str
+    count: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    context: str  # "job_id=12 job_kind=catalog_sync" or the job/cron run it came from
+    detail: str  # traceback or error text
+
+
+def error_detail(session: Session, ref: str) -> ErrorDetail:
+    """The full record behind a "Recent errors" row (`ref` as listed: "error 3", "job 7", "run 2")."""
+    kind, _, raw = ref.partition(" ")
+    if not raw.isdigit() or kind not in ("error", "job", "run"):
+        raise LookupError(f"unknown error reference {ref!r}")
+    if kind == "error":
+        e = session.get(ErrorLog, int(raw))
+        if e is None:
+            raise LookupError(f"no {ref}")
+        ids = " ".join(f"{k}={v}" for k, v in sorted(e.context.items()))
+        return ErrorDetail(
+            ref,
+            e.source,
+            e.message,
+            e.count,
+            e.created_at,
+            e.last_seen_at or e.created_at,
+            ids,
+            e.detail or "",
+        )
+    if kind == "job":
+        j = session.get(SyncJob, int(raw))
+        if j is None:
+            raise LookupError(f"no {ref}")
+        context = f"kind={j.kind} key={j.key} attempts={j.attempts}/{j.max_attempts}"
+        return ErrorDetail(
+            ref,
+            f"job:{j.kind}",
+            (j.error or "failed")[:1000],
+            1,
+            j.finished_at,
+            j.finished_at,
+            context,
+            j.error or "",
+        )
+    r = session.get(CronRun, int(raw))
+    if r is None:
+        raise LookupError(f"no {ref}")
+    return ErrorDetail(
+        ref,
+        f"cron:{r.name}",
+        (r.error or "failed")[:1000],
+        1,
+        r.started_at,
+        r.finished_at,
+        f"cron={r.name}",
+        r.error or "",
+    )
 
 
 def recent_errors(
@@ -159,11 +241,11 @@ def recent_errors(
     since = (now or utcnow()) - timedelta(hours=hours)
     errors, jobs, runs = ErrorLog.__table__, SyncJob.__table__, CronRun.__table__
     rows = [
-        ErrorRow(r.created_at, r.source, r.message, f"error {r.id}")
+        ErrorRow(r.last_seen_at or r.created_at, r.source, r.message, f"error {r.id}", r.count)
         for r in session.execute(
             select(errors)
-            .where(errors.c.created_at >= since)
-            .order_by(errors.c.created_at.desc())
+            .where(func.coalesce(errors.c.last_seen_at, errors.c.created_at) >= since)
+            .order_by(func.coalesce(errors.c.last_seen_at, errors.c.created_at).desc())
             .limit(limit)
         )
     ]

@@ -1,9 +1,9 @@
-"""Provider circuits, open per-artist breakers, rate-limit usage; resetting a breaker."""
+"""Provider circuits, open per-artist breakers, rate-limit usage; opening or resetting a breaker."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
@@ -99,6 +99,29 @@ def reset_provider(session: Session, actor: Viewer, provider: str) -> None:
 
     perform(
         session, actor, "provider.reset", run, target=f"provider:{provider}", arguments={"provider": provider}
+    )
+
+
+def open_provider(session: Session, actor: Viewer, provider: str, hours: float) -> datetime:
+    """Open a provider circuit by hand for `hours` (no call goes out until then); when it reopens."""
+
+    def run() -> datetime:
+        if provider not in PROVIDERS:
+            raise AdminError(f"Unknown provider {provider!r}")
+        if not 0 < hours <= 24 * 30:
+            raise AdminError("Open a circuit for between a minute and 30 days")
+        now = utcnow()
+        until = now + timedelta(hours=hours)
+        breaker.force_open(session, provider, now, until)
+        return until
+
+    return perform(
+        session,
+        actor,
+        "provider.open",
+        run,
+        target=f"provider:{provider}",
+        arguments={"provider": provider, "hours": hours},
     )
 
 

@@ -13,7 +13,7 @@ from setlist_app.services.admin.audit import AuditEntry
 from setlist_app.services.admin.crons import CronRow, RunRow
 from setlist_app.services.admin.jobs import JobRow
 from setlist_app.services.admin.moderation import FlagRow
-from setlist_app.services.admin.overview import ErrorRow, HealthView
+from setlist_app.services.admin.overview import AlertRow, ErrorDetail, ErrorRow, HealthView
 from setlist_app.services.admin.providers import ArtistBreakerRow, CircuitRow, RateUsage
 from setlist_app.services.admin.users import UserRow
 
@@ -368,6 +368,33 @@ def error(row: ErrorRow, now: datetime) -> dict[str, str]:
         "source": row.source,
         "message": row.message,
         "ref": row.ref,
+        "count": f"{row.count:,} times" if row.count > 1 else "",
+    }
+
+
+def error_detail(row: ErrorDetail, now: datetime) -> dict[str, str]:
+    return {
+        "ref": row.ref,
+        "source": row.source,
+        "message": row.message,
+        "count": f"{row.count:,}",
+        "first_seen": when(row.first_seen, now),
+        "last_seen": when(row.last_seen, now),
+        "context": row.context or "—",
+        "detail": row.detail or "—",
+    }
+
+
+def alert(row: AlertRow, now: datetime) -> dict[str, str]:
+    return {
+        "id": str(row.id),
+        "key": row.key,
+        "message": row.message,
+        "raised": ago(row.raised_at, now),
+        "cleared": ago(row.cleared_at, now) if row.cleared_at else "",
+        "state": "cleared" if row.cleared_at else "acknowledged" if row.acknowledged_at else "raised",
+        "acknowledged_by": row.acknowledged_by,
+        "webhook": row.webhook,
     }
 
 
@@ -385,6 +412,5 @@ def health(view: HealthView, now: datetime) -> dict[str, Any]:
         "planners_paused": view.planners_paused,
         "alert": view.alert,
         "alert_raised": ago(view.alert_raised_at, now),
-        "alert_acknowledged_by": view.alert_acknowledged_by,
         "write_conflicts": view.write_conflicts,
     }

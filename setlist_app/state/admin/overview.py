@@ -13,6 +13,7 @@ from setlist_app.models.base import utcnow
 from setlist_app.providers.factory import app_redis
 from setlist_app.services.admin import overview, usage, views
 from setlist_app.settings import get_settings
+from setlist_app.state.admin.common import as_int
 from setlist_app.state.admin.page import AdminPage
 from setlist_app.state.admin_base import AdminState
 
@@ -26,7 +27,12 @@ def _snapshot(session: Session) -> dict[str, Any]:
         "health": views.health(overview.health(session, now), now),
         "votes": usage.votes_per_minute(session, now),
         "errors": [views.error(e, now) for e in overview.recent_errors(session, now=now)],
+        "alerts": [views.alert(a, now) for a in overview.alert_history(session)],
     }
+
+
+def _error_detail(session: Session, ref: str) -> dict[str, str]:
+    return views.error_detail(overview.error_detail(session, ref), utcnow())
 
 
 class AdminOverviewState(AdminPage, AdminState):
@@ -37,12 +43,14 @@ class AdminOverviewState(AdminPage, AdminState):
     votes_series: list[dict[str, Any]] = []
     budget_rows: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
+    alerts: list[dict[str, str]] = []
+    error_detail: dict[str, str] = {}  # the recorded error in the detail dialog; empty when closed
     spike_threshold: int = 0
 
     async def _refresh(self) -> None:
         snap = await run_db(_snapshot)
         self.counts, self.health = snap["counts"], snap["health"]
-        self.votes_series, self.errors = snap["votes"], snap["errors"]
+        self.votes_series, self.errors, self.alerts = snap["votes"], snap["errors"], snap["alerts"]
         settings = get_settings()
         self.spike_threshold = settings.sync_jobs_per_minute_alert
         redis = app_redis(settings)
@@ -67,8 +75,24 @@ class AdminOverviewState(AdminPage, AdminState):
             yield event
 
     @rx.event
-    async def acknowledge_alert(self) -> Any:
+    async def acknowledge_alert(self, alert_id: str) -> Any:
         async for event in self._perform(
-            "ack", overview.acknowledge_alert, done=lambda _: "Alert acknowledged"
+            f"ack:{alert_id}",
+            overview.acknowledge_alert,
+            as_int(alert_id) or 0,
+            done=lambda _: "Alert acknowledged",
         ):
             yield event
+
+    @rx.event
+    async def open_error(self, ref: str) -> Any:
+        try:
+            self.error_detail = await run_db(_error_detail, str(ref)[:40])
+        except LookupError:
+            self.error_detail = {}
+            return rx.toast.error("That error is no longer recorded.")
+        return None
+
+    @rx.event
+    def close_error(self) -> None:
+        self.error_detail = {}

@@ -12,7 +12,7 @@ from setlist_app.auth.roles import PermissionDenied
 from setlist_app.auth.viewer import Viewer
 from setlist_app.models import Artist, Show
 from setlist_app.models.base import utcnow
-from setlist_app.models.ops import AdminAuditLog, ContentFlag
+from setlist_app.models.ops import AdminAuditLog, Alert, ContentFlag, ErrorLog
 from setlist_app.models.sync import SyncJob
 from setlist_app.models.users import User
 from setlist_app.models.voting import Activity, PredictionSong, Vote
@@ -119,19 +119,24 @@ def test_overview_counts_health_kill_switch_alert_and_errors(
     overview.set_kill_switch(session, people.admin, False)
     session.commit()
 
-    with pytest.raises(AdminError, match="no alert"):
-        overview.acknowledge_alert(session, people.admin)
-    status.set_budget_state(session, now, "1500 jobs/min exceeds the spike threshold of 1000")
+    with pytest.raises(LookupError, match="no alert 1"):
+        overview.acknowledge_alert(session, people.admin, 1)
+    session.add(
+        Alert(key="spike", open_key="spike", message="1500 jobs/min exceeds the spike threshold of 1000")
+    )
+    session.add(Alert(key="budget", message="old", raised_at=now - timedelta(days=1), cleared_at=now))
     session.commit()
-    assert overview.health(session, now).alert_acknowledged_by == ""
-    overview.acknowledge_alert(session, people.admin2)
+    assert [(a.key, a.acknowledged_by, a.webhook) for a in overview.alert_history(session)] == [
+        ("spike", "", "off"),
+        ("budget", "", "off"),
+    ]
+    overview.acknowledge_alert(session, people.admin2, 1)
     session.commit()
-    view = overview.health(session, now)
-    assert view.alert.startswith("1500 jobs/min") and view.alert_acknowledged_by == "Grace"
-    status.set_budget_state(session, now, None)  # the alert clears; a new one needs a new acknowledgement
-    status.set_budget_state(session, now + timedelta(minutes=5), "again")
+    spike = overview.alert_history(session)[0]
+    assert spike.acknowledged_by == "Grace" and spike.cleared_at is None  # still listed, marked
+    with pytest.raises(ValueError, match="already cleared"):
+        overview.acknowledge_alert(session, people.admin, 2)
     session.commit()
-    assert overview.health(session, now).alert_acknowledged_by == ""
 
     failed = SyncJob(
         kind="catalog_sync",
@@ -145,9 +150,22 @@ def test_overview_counts_health_kill_switch_alert_and_errors(
     session.commit()
     errors = overview.recent_errors(session, now=now)
     assert [(e.source, e.message) for e in errors] == [("job:catalog_sync", "HTTP 500")]
+    detail = overview.error_detail(session, errors[0].ref)
+    assert detail.detail == "HTTP 500" and "kind=catalog_sync key=k" in detail.context
+    session.add(
+        ErrorLog(source="worker", message="boom", detail="Traceback: boom", count=7, context={"job_id": 3})
+    )
+    session.commit()
+    recorded = overview.recent_errors(session, now=now)[0]
+    assert (recorded.ref, recorded.count) == ("error 1", 7)
+    detail = overview.error_detail(session, "error 1")
+    assert (detail.count, detail.context, detail.detail) == (7, "job_id=3", "Traceback: boom")
+    with pytest.raises(LookupError):
+        overview.error_detail(session, "error 99")
     assert _actions(session) == [
         "kill_switch.on",
         "kill_switch.off",
+        "alert.acknowledge",
         "alert.acknowledge",
         "alert.acknowledge",
     ]

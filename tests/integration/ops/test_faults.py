@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import json
 import math
 import shutil
 import sqlite3
@@ -25,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -45,6 +47,7 @@ from setlist_app.sync import catalog, crons, jobs, status
 from simulator.catalog import Catalog
 from tests.fixtures.simulator import SimulatorServer
 from tests.fixtures.voting import make_show
+from tests.fixtures.webhook import WebhookReceiver, webhook  # noqa: F401  (fixture)
 from tests.integration.ops.cluster import (
     BIN,
     LOGS,
@@ -511,7 +514,126 @@ async def test_simulator_down_for_minutes(
         sim.stop()
 
 
-# -- 4. Disk full under the embedded SQLite default --------------------------------------------
+# -- 4. A 5xx storm: errors recorded, the pipeline's log lines, one webhook message per alert ------
+
+
+def _worker_lines(path: Path, offset: int) -> list[dict]:  # type: ignore[type-arg]
+    """The worker's JSON log records written since `offset`."""
+    with path.open("rb") as f:
+        f.seek(offset)
+        text_ = f.read().decode(errors="replace")
+    records = []
+    for line in text_.splitlines():
+        with contextlib.suppress(ValueError):
+            records.append(json.loads(line))
+    return records
+
+
+def _webhook_by_alert(receiver: WebhookReceiver) -> dict[str, list[str]]:
+    """alert key -> the kinds of message received for it, in order ("raised", "cleared", ...)."""
+    seen: dict[str, list[str]] = {}
+    for text_ in receiver.texts():
+        head, _, rest = text_.partition(" [")
+        seen.setdefault(rest.split("]", 1)[0], []).append(head.split()[-1])
+    return seen
+
+
+def _recorded_errors(engine: Engine) -> list[tuple[str, str, str, int]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT source, logger, message, count FROM error_log ORDER BY id"))
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def test_a_5xx_storm_is_recorded_logged_and_alerted_once(
+    engine: Engine,
+    session: Session,
+    database_url: str,
+    webhook: WebhookReceiver,  # noqa: F811
+) -> None:
+    """Spotify answers 503 to everything for a while: the failed jobs are one error_log row with a
+    count, the worker logs each step, and the webhook gets one "raised" and one "cleared" message."""
+    port = free_port()
+    redis = OwnRedis("faults-storm-redis").start()
+    env = service_env(
+        database_url,
+        redis.url(0),
+        **{**SYNC, "SYNC_JOB_TIMEOUT_SECONDS": "60", "SYNC_LEASE_SECONDS": "90"},
+        SIMULATOR_URL=f"http://127.0.0.1:{port}",
+        CIRCUIT_COOLDOWN_SECONDS=str(COOLDOWN),
+        CATALOG_MIN_INTERVAL_HOURS="0",
+        HTTP_TIMEOUT_SECONDS="2",
+        ALERT_WEBHOOK_URL=webhook.url,
+        ALERT_CHECK_SECONDS="1",
+        LOG_FORMAT="json",
+    )
+    sim = Proc("faults-storm-simulator", [sys.executable, "-m", "simulator", "--port", str(port)], env)
+    control = SimulatorServer(f"http://127.0.0.1:{port}", None)  # type: ignore[arg-type]  (faults only)
+    now = utcnow()
+    crons.ensure_defaults(session, now)
+    crons.configure(session, "catalog_sync", now, interval_seconds=1)
+    session.commit()
+    worker = worker_process("faults-storm-worker", env)
+    log_path = LOGS / "faults-storm-worker.log"
+    offset = log_path.stat().st_size if log_path.exists() else 0
+    try:
+        sim.start()
+        wait_http(f"http://127.0.0.1:{port}/__health", 30, [sim])
+        control.fault("/spotify/v1/*", "5xx", status=503, count=1_000_000)
+        worker.start()
+        ids = _add_artists(engine, Catalog.load().artists[:8], "storm")
+        await _eventually(lambda: _circuit(engine) == "open", 90, "the Spotify circuit to open")
+        await _eventually(
+            lambda: "circuit:spotify" in _webhook_by_alert(webhook), 30, "the circuit alert's message"
+        )
+        for _ in range(2 * COOLDOWN + 2):  # the storm goes on: probes fail, fans press "sync now"
+            with Session(engine) as s:
+                for artist_id in ids:
+                    catalog.request_catalog_sync(s, artist_id, requested_by="user:1")
+                s.commit()
+            await asyncio.sleep(1)
+        httpx.post(f"http://127.0.0.1:{port}/__reset").raise_for_status()  # the storm is over
+
+        await _eventually(lambda: _circuit(engine) == "closed", 90, "the Spotify circuit to close")
+        await _eventually(
+            lambda: _webhook_by_alert(webhook).get("circuit:spotify") == ["raised", "cleared"],
+            30,
+            "the circuit alert's cleared message",
+            describe=lambda: webhook.texts(),
+        )
+        await asyncio.sleep(3)  # three more alert checks: nothing more is sent
+        assert _webhook_by_alert(webhook) == {"circuit:spotify": ["raised", "cleared"]}, webhook.texts()
+
+        await _eventually(
+            lambda: any(r[1] == "setlist_app.sync.executors" for r in _recorded_errors(engine)),
+            30,
+            "the failed jobs in error_log",
+        )
+        failed = [r for r in _recorded_errors(engine) if r[1] == "setlist_app.sync.executors"]
+        print(f"error_log rows of failed jobs: {failed}")
+        assert len(failed) == 1, failed  # one row for the whole storm ...
+        source, _, message, count = failed[0]
+        assert source == "worker" and message == "sync job catalog_sync failed: spotify: HTTP 503"
+        assert count >= get_settings().circuit_failure_threshold  # ... counting every failure
+
+        lines = _worker_lines(log_path, offset)
+        by_msg = lambda start: [r for r in lines if r.get("msg", "").startswith(start)]  # noqa: E731
+        started, failures = by_msg("sync job started"), by_msg("sync job catalog_sync failed")
+        assert started and all({"job_id", "job_kind", "artist_id"} <= r.keys() for r in started)
+        assert failures and all(r["level"] == "error" and r["artist_id"] in ids for r in failures)
+        assert by_msg("sync job finished")
+        opened = by_msg("circuit opened: spotify")
+        assert opened and all(r["provider"] == "spotify" for r in opened)
+        assert by_msg("circuit half-open: probing spotify") and by_msg("circuit closed: spotify")
+        assert by_msg("alert raised") and by_msg("alert cleared") and by_msg("alert raised sent")
+        raw = log_path.read_bytes()[offset:].decode(errors="replace")
+        assert "sim-spotify-secret" not in raw and webhook.url not in raw  # secrets redacted
+    finally:
+        worker.stop()
+        sim.stop()
+        redis.stop()
+
+
+# -- 5. Disk full under the embedded SQLite default --------------------------------------------
 
 
 def _fill(directory: Path) -> Path:

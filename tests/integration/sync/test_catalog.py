@@ -109,7 +109,7 @@ async def test_24h_guard_blocks_repeat_syncs_and_concurrent_claims(
 
 
 async def test_artist_breaker_opens_after_three_failures(
-    clock: FakeClock, engine: Engine, session: Session, settings: Settings
+    clock: FakeClock, engine: Engine, session: Session, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     spotify = FakeSpotify()
     spotify.error = lambda: BadResponse("spotify", "malformed JSON")
@@ -124,6 +124,10 @@ async def test_artist_breaker_opens_after_three_failures(
         assert artist.catalog_failures == failures and artist.catalog_status == "failed"
         clock.advance(hours=24)
     assert artist.catalog_backoff_until == clock() - timedelta(hours=24) + timedelta(hours=72)
+    opened = [r for r in caplog.records if r.getMessage() == "artist catalog breaker opened: backoff"]
+    assert [r.artist_id for r in opened] == [artist_id]  # type: ignore[attr-defined]
+    failed = [r for r in caplog.records if r.getMessage().startswith("sync job catalog_sync failed")]
+    assert [(r.levelname, r.artist_id) for r in failed] == [("ERROR", artist_id)] * 3  # type: ignore[attr-defined]
     # In backoff: the planner skips it and a "sync now" does not reach Spotify.
     assert await _plan(ctx, session) == []
     assert (await _sync(ctx, session, artist_id)).result["skipped"].startswith("guarded")
@@ -196,7 +200,7 @@ async def test_planner_order_limit_and_policy(
 
 
 async def test_artist_writes_count_conflicts_and_never_lose_updates(
-    engine: Engine, session: Session, settings: Settings
+    engine: Engine, session: Session, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     [artist_id] = add_artists(session, 1)
     interfering = {"left": 2}
@@ -224,6 +228,8 @@ async def test_artist_writes_count_conflicts_and_never_lose_updates(
     artist = _artist(session, artist_id)
     assert (artist.popularity, artist.follower_count) == (10, 7)
     assert status.get_status(session).write_conflicts == 2
+    conflicts = [r for r in caplog.records if r.getMessage() == "artist write conflict"]
+    assert [r.artist_id for r in conflicts] == [artist_id, artist_id]  # type: ignore[attr-defined]
 
     interfering["left"] = 10
     with pytest.raises(artist_writes.ArtistWriteConflictError):

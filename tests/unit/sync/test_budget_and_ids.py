@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from setlist_app.models import SyncJob
 from setlist_app.settings import Settings
 from setlist_app.sync import registry
 from setlist_app.sync.budget import BudgetUsage, evaluate
 from setlist_app.sync.sweeper import RUN_JOB_FUNCTION, arq_job_id
-from workers.settings import WorkerSettings, _tick_seconds
+from workers.settings import WorkerSettings, _every
 
 
 def test_budget_verdicts() -> None:
@@ -29,9 +31,11 @@ def test_arq_ids_change_per_attempt() -> None:
 
 def test_worker_wiring() -> None:
     assert [f.name for f in WorkerSettings.functions] == [RUN_JOB_FUNCTION]
-    assert [c.name for c in WorkerSettings.cron_jobs] == ["sync_tick"]
+    assert [c.name for c in WorkerSettings.cron_jobs] == ["sync_tick", "alert_check"]
     assert WorkerSettings.job_timeout < Settings().sync_lease_seconds
     assert WorkerSettings.max_tries == 1  # the database, not arq, decides retries
-    assert _tick_seconds(Settings(sync_tick_seconds=15)) == {0, 15, 30, 45}
+    assert _every(15, "SYNC_TICK_SECONDS") == {0, 15, 30, 45}
+    with pytest.raises(ValueError, match="ALERT_CHECK_SECONDS must divide 60"):
+        _every(7, "ALERT_CHECK_SECONDS")
     assert set(registry.registered_planners()) >= {"catalog_sync", "stale_job_sweeper"}
     assert set(registry.registered_executors()) >= {"catalog_sync"}
