@@ -9,11 +9,11 @@ import reflex as rx
 from sqlmodel import Session
 
 from setlist_app.db import run_db
+from setlist_app.domain.ids import strict_id
 from setlist_app.models.base import utcnow
 from setlist_app.providers.factory import app_redis
 from setlist_app.services.admin import overview, usage, views
 from setlist_app.settings import get_settings
-from setlist_app.state.admin.common import as_int
 from setlist_app.state.admin.page import AdminPage
 from setlist_app.state.admin_base import AdminState
 
@@ -79,7 +79,7 @@ class AdminOverviewState(AdminPage, AdminState):
         async for event in self._perform(
             f"ack:{alert_id}",
             overview.acknowledge_alert,
-            as_int(alert_id) or 0,
+            strict_id(alert_id),
             done=lambda _: "Alert acknowledged",
         ):
             yield event
