@@ -11,6 +11,7 @@ import reflex as rx
 
 from setlist_app.components.layout import server_link, sign_in_url
 from setlist_app.components.report import report_button
+from setlist_app.domain.scoring import SEEDED_HINT, SEEDED_LABEL
 from setlist_app.services.voting import PickerSong
 from setlist_app.state.show import LiveSong, ShowLive, ShowState
 
@@ -53,6 +54,21 @@ def _count_badge(song: LiveSong) -> rx.Component:
     )
 
 
+def seeded_badge() -> rx.Component:
+    """Marks a song we seeded from the artist's recent setlists, so it never reads as a fan pick."""
+    return rx.tooltip(
+        rx.badge(
+            rx.icon("history", size=12),
+            SEEDED_LABEL,
+            variant="outline",
+            size="1",
+            color_scheme="gray",
+            class_name="seeded-badge",
+        ),
+        content=SEEDED_HINT,
+    )
+
+
 def prediction_row(song: LiveSong) -> rx.Component:
     key = song.id.to_string()
     rank = ShowLive.ranks[key].to(int)
@@ -73,6 +89,7 @@ def prediction_row(song: LiveSong) -> rx.Component:
                             spacing="1",
                             align="center",
                         ),
+                        seeded_badge(),
                     ),
                     spacing="2",
                     align="center",

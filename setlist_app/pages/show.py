@@ -84,7 +84,8 @@ def _prediction() -> rx.Component:
             ),
         ),
         sign_in_prompt(),
-        subtitle="Songs fans expect to hear, ranked by votes. Counts update live.",
+        subtitle='Ranked by fans\' votes, live. Songs marked "from recent setlists" are our starting '
+        "guess from the artist's recent shows, not fan picks.",
     )
 
 
