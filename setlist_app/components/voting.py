@@ -287,7 +287,12 @@ def song_picker() -> rx.Component:
                         ShowState.picker_results.length() == 0,
                         rx.text("No songs match that search.", color=rx.color("gray", 10), padding="12px"),
                         rx.vstack(
-                            rx.foreach(ShowState.picker_results, _picker_row), spacing="0", width="100%"
+                            rx.foreach(ShowState.picker_results, _picker_row),
+                            spacing="0",
+                            width="100%",
+                            # The scrollbar overlays the content: keep the badges and buttons clear of it.
+                            padding_right="var(--space-4)",
+                            class_name="picker-results",
                         ),
                     ),
                 ),
