@@ -29,7 +29,7 @@ def _header() -> rx.Component:
         rx.vstack(
             rx.link(card.artist_name, href="/artists/" + card.artist_slug, size="3", weight="medium"),
             rx.link(
-                rx.heading(card.venue_name, size="7", as_="h1"),
+                rx.heading(card.venue_name, size=rx.breakpoints(initial="5", sm="7"), as_="h1"),
                 href="/venues/" + page.venue_slug,
                 underline="hover",
                 color="inherit",
@@ -93,8 +93,7 @@ def _prediction() -> rx.Component:
             ),
         ),
         sign_in_prompt(),
-        subtitle='Ranked by fans\' votes, live. Songs marked "from recent setlists" are our starting '
-        "guess from the artist's recent shows, not fan picks.",
+        subtitle='Ranked by fans\' votes, live; songs marked "from recent setlists" are not fan picks.',
     )
 
 
