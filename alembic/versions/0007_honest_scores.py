@@ -53,29 +53,26 @@ _RESCORE = [
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("actual_setlists") as batch:
-        for name in _SETLIST_COLUMNS[:3]:
-            batch.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("seed_accuracy", sa.Float(), nullable=True))
-    with op.batch_alter_table("actual_setlist_songs") as batch:
-        batch.add_column(sa.Column("was_seeded", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Plain ALTER TABLE (SQLite >= 3.35 too): a batch "move and copy" of actual_setlists would drop
+    # the old table, and its ON DELETE CASCADE would empty actual_setlist_songs. The server defaults
+    # stay (they fill existing rows; the ORM always writes the columns itself).
+    for name in _SETLIST_COLUMNS[:3]:
+        op.add_column("actual_setlists", sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("actual_setlists", sa.Column("seed_accuracy", sa.Float(), nullable=True))
+    op.add_column(
+        "actual_setlist_songs",
+        sa.Column("was_seeded", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     for statement in _RESCORE:
         op.execute(statement)
-    # The models declare no server defaults (the ORM fills them): drop them again.
-    with op.batch_alter_table("actual_setlists") as batch:
-        for name in _SETLIST_COLUMNS[:3]:
-            batch.alter_column(name, server_default=None)
-    with op.batch_alter_table("actual_setlist_songs") as batch:
-        batch.alter_column("was_seeded", server_default=None)
     op.create_index(
         "ix_activity_anon_id", "activity", ["anon_id"], postgresql_where=_ANON, sqlite_where=_ANON
     )
 
 
 def downgrade() -> None:
+    # The old columns keep the fans' scores: the old rule's numbers are not recomputed.
     op.drop_index("ix_activity_anon_id", table_name="activity")
-    with op.batch_alter_table("actual_setlist_songs") as batch:
-        batch.drop_column("was_seeded")
-    with op.batch_alter_table("actual_setlists") as batch:
-        for name in reversed(_SETLIST_COLUMNS):
-            batch.drop_column(name)
+    op.drop_column("actual_setlist_songs", "was_seeded")
+    for name in reversed(_SETLIST_COLUMNS):
+        op.drop_column("actual_setlists", name)

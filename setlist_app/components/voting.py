@@ -55,14 +55,18 @@ def _count_badge(song: LiveSong) -> rx.Component:
 
 
 def seeded_badge() -> rx.Component:
-    """Marks a song we seeded from the artist's recent setlists, so it never reads as a fan pick."""
+    """Marks a song we seeded from the artist's recent setlists, so it never reads as a fan pick.
+
+    On phones only the icon shows (the label squeezed the title out of its fixed-height row)."""
     return rx.tooltip(
         rx.badge(
             rx.icon("history", size=12),
-            SEEDED_LABEL,
+            rx.text(SEEDED_LABEL, as_="span", display=rx.breakpoints(initial="none", sm="inline")),
             variant="outline",
             size="1",
             color_scheme="gray",
+            flex_shrink="0",
+            aria_label=SEEDED_LABEL,
             class_name="seeded-badge",
         ),
         content=SEEDED_HINT,
