@@ -104,13 +104,20 @@ def _score() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.separator(size="4"),
-            rx.heading("Fans voted for, not played", size="3", as_="h3"),
             rx.cond(
-                view.missed.length() > 0,  # type: ignore[attr-defined]
-                rx.vstack(rx.foreach(view.missed, _missed_row), spacing="2", width="100%"),
-                rx.text(
-                    "Nothing: every song fans voted for was played.", size="2", color=rx.color("gray", 10)
+                view.fans_predicted,  # with no fan predictions there is nothing of theirs to miss
+                rx.fragment(
+                    rx.separator(size="4"),
+                    rx.heading("Fans voted for, not played", size="3", as_="h3"),
+                    rx.cond(
+                        view.missed.length() > 0,  # type: ignore[attr-defined]
+                        rx.vstack(rx.foreach(view.missed, _missed_row), spacing="2", width="100%"),
+                        rx.text(
+                            "Nothing: every song fans voted for was played.",
+                            size="2",
+                            color=rx.color("gray", 10),
+                        ),
+                    ),
                 ),
             ),
             spacing="3",

@@ -80,6 +80,7 @@ class AfterShow:
     has_setlist: bool = False
     tour: str = ""
     accuracy: str = "—"  # the fans' prediction
+    fans_predicted: bool = False  # fans voted before the show (else there is nothing of theirs to miss)
     accuracy_note: str = ""
     baseline: str = "—"  # the seeded baseline
     baseline_note: str = ""
@@ -151,6 +152,7 @@ def after_show(session: Session, show_id: int) -> AfterShow:
     view.tour = setlist.tour_name or ""
     view.sets = blocks
     view.missed = [MissedSong(title, votes) for song_id, title, votes in voted if song_id not in played_ids]
+    view.fans_predicted = fans.picks > 0
     view.accuracy, view.accuracy_note = scoring.format_pct(fans.accuracy), scoring.fans_line(fans)
     view.baseline, view.baseline_note = scoring.format_pct(seeded.accuracy), scoring.baseline_line(seeded)
     return view

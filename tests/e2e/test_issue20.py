@@ -76,6 +76,7 @@ def test_seeded_songs_are_marked_and_an_unvoted_show_has_no_fan_score(
     expect(page.locator(".accuracy")).to_have_text("—", timeout=20_000)
     expect(page.locator(".accuracy-note")).to_contain_text("No fan predictions for this show")
     expect(page.locator(".setlist-song.hit")).to_have_count(0)  # no green marks for what nobody voted
+    expect(page.get_by_role("heading", name="Fans voted for, not played")).to_have_count(0)
     _artifact(page, "after-show-no-fans")
 
 
@@ -147,6 +148,14 @@ def test_on_a_phone_the_artwork_leaves_the_list_in_view(
         assert art["height"] <= 72 and title["x"] > art["x"] + art["width"], (art, title)
         assert header["height"] <= 200, header
         assert first["y"] + first["height"] <= PHONE["height"], first
+        # The seeded badge (icon only here) leaves the title its line and the vote button its place.
+        badge, button = (
+            row.locator(".seeded-badge").bounding_box(),
+            row.locator(".vote-button").bounding_box(),
+        )
+        assert badge is not None and button is not None
+        assert badge["x"] + badge["width"] <= button["x"], (badge, button)
+        expect(row.locator(".seeded-badge")).to_have_attribute("aria-label", "from recent setlists")
         _artifact(page, "show-phone")
     finally:
         context.close()

@@ -72,7 +72,7 @@ def test_a_show_nobody_voted_on_has_no_fan_score_only_the_seeded_baseline(sessio
     assert (setlist.fan_picks, setlist.predicted_count, setlist.accuracy) == (0, 0, None)
     assert (setlist.seed_picks, setlist.seed_hits, setlist.seed_accuracy) == (4, 2, 66.7)
     view = after_show(session, show.id)
-    assert view.accuracy == "—"
+    assert (view.accuracy, view.fans_predicted) == ("—", False)
     assert view.accuracy_note.startswith("No fan predictions for this show")
     assert (view.baseline, view.baseline_note) == (
         "66.7%",
@@ -109,7 +109,7 @@ def test_fans_are_scored_on_the_songs_they_voted_for(session: Session) -> None:
         "33.3%",
         "Fans called 1 of the 3 songs played (they voted for 2 songs).",
     )
-    assert view.baseline == "66.7%"
+    assert view.baseline == "66.7%" and view.fans_predicted
     assert [(m.title, m.votes) for m in view.missed] == [("Four", 1)]
     played = {s.title: s for block in view.sets for s in block.songs}
     assert (played["One"].predicted, played["Two"].predicted, played["Two"].votes) == (False, True, 1)
