@@ -19,14 +19,14 @@ def _config(url: str) -> Config:
     return cfg
 
 
-def upgrade_to_head(url: str) -> None:
-    """Migrate the database at `url` to the newest revision."""
+def upgrade_to_head(url: str, revision: str = "head") -> None:
+    """Migrate the database at `url` to the newest revision (or to `revision`: tests of a data migration)."""
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
             cfg = _config(url)
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, revision)
     finally:
         engine.dispose()
 

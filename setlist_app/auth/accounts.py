@@ -13,7 +13,7 @@ from setlist_app.auth.roles import bootstrap_admin
 from setlist_app.models.base import utcnow
 from setlist_app.models.catalog import Show
 from setlist_app.models.users import Identity, User
-from setlist_app.models.voting import Activity, PredictionSong, Vote
+from setlist_app.models.voting import PredictionSong, Vote
 from setlist_app.settings import Settings
 
 NAME_MAX = 200
@@ -119,7 +119,8 @@ def merge_anonymous(session: Session, anon_id: str, user_id: int) -> MergeResult
     """Move an anonymous visitor's votes and adds to a user without double counting. Caller commits.
 
     A vote the user already cast on the same song is a duplicate: the anonymous one is deleted
-    and the song's and show's counters drop by one (atomic SQL). The rest are re-keyed. It runs
+    and the song's and show's counters drop by one (atomic SQL). The rest are re-keyed; their
+    activity entries stay anonymous. It runs
     in a savepoint and retries if the user votes concurrently (the unique constraint catches it).
     """
     anon_voter, user_voter = f"a:{anon_id}", f"u:{user_id}"
@@ -158,12 +159,8 @@ def _merge_once(
         .where(songs.c.added_by_anon == anon_id)
         .values(added_by_user_id=func.coalesce(songs.c.added_by_user_id, user_id), added_by_anon=None)
     ).rowcount
-    activity = Activity.__table__
-    session.execute(
-        update(activity)
-        .where(activity.c.anon_id == anon_id, activity.c.user_id.is_(None))
-        .values(user_id=user_id, anon_id=None)
-    )
+    # The feed entries stay anonymous: the visitor did not act under their name, so signing in must
+    # not publish what they did before under it.
     return MergeResult(moved_votes=moved or 0, dropped_duplicates=len(dropped), moved_adds=adds or 0)
 
 

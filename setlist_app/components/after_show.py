@@ -1,7 +1,8 @@
-"""After the show: the real setlist scored against the fan prediction (included by the show page).
+"""After the show: the real setlist scored against the fans' prediction (included by the show page).
 
-Two columns on desktop (setlist with set/encore headings and hit marks | accuracy, "predicted but
-not played"), one on phones; the import status with a retry when setlist.fm had nothing.
+Two columns on desktop (setlist with set/encore headings, fans' hits ticked, seeded songs badged |
+the fans' score, the seeded baseline apart, "voted for, not played"), one on phones; the import
+status with a retry when setlist.fm had nothing.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import reflex as rx
 
 from setlist_app.components.cards import empty_state, section, skeleton_rows
+from setlist_app.components.voting import seeded_badge
 from setlist_app.services.after_show import MissedSong, PlayedRow, SetBlock
 from setlist_app.state.after_show import AfterShowState
 
@@ -18,8 +20,8 @@ def _played_row(song: PlayedRow) -> rx.Component:
         rx.text(song.position, size="1", color=rx.color("gray", 9), min_width="1.75em", text_align="right"),
         rx.cond(
             song.predicted,
-            rx.icon("circle-check", size=18, color=rx.color("grass", 9), aria_label="predicted"),
-            rx.icon("circle", size=18, color=rx.color("gray", 7), aria_label="not predicted"),
+            rx.icon("circle-check", size=18, color=rx.color("grass", 9), aria_label="fans voted for it"),
+            rx.icon("circle", size=18, color=rx.color("gray", 7), aria_label="fans did not vote for it"),
         ),
         rx.vstack(
             rx.hstack(
@@ -29,6 +31,7 @@ def _played_row(song: PlayedRow) -> rx.Component:
                     color=rx.cond(song.tape, rx.color("gray", 10), rx.color("gray", 12)),
                 ),
                 rx.cond(song.tape, rx.badge("tape", variant="soft", color_scheme="gray", size="1")),
+                rx.cond(song.seeded, seeded_badge()),
                 rx.cond(song.cover != "", rx.badge("cover · " + song.cover, variant="soft", size="1")),
                 spacing="2",
                 align="center",
@@ -83,15 +86,39 @@ def _score() -> rx.Component:
     view = AfterShowState.view
     return rx.card(
         rx.vstack(
-            rx.text("Fan prediction accuracy", size="2", color=rx.color("gray", 11)),
+            rx.text("Fans' prediction", size="2", color=rx.color("gray", 11)),
             rx.heading(view.accuracy, size="9", color=rx.color("accent", 10), class_name="accuracy"),
-            rx.text(view.accuracy_note, size="2", color=rx.color("gray", 11)),
+            rx.text(view.accuracy_note, size="2", color=rx.color("gray", 11), class_name="accuracy-note"),
             rx.separator(size="4"),
-            rx.heading("Predicted but not played", size="3", as_="h3"),
+            rx.hstack(
+                rx.vstack(
+                    rx.text("Seeded baseline", size="2", color=rx.color("gray", 11)),
+                    rx.text(
+                        view.baseline_note, size="1", color=rx.color("gray", 10), class_name="baseline-note"
+                    ),
+                    spacing="1",
+                    flex="1",
+                ),
+                rx.heading(view.baseline, size="6", color=rx.color("gray", 11), class_name="baseline"),
+                align="center",
+                spacing="3",
+                width="100%",
+            ),
             rx.cond(
-                view.missed.length() > 0,  # type: ignore[attr-defined]
-                rx.vstack(rx.foreach(view.missed, _missed_row), spacing="2", width="100%"),
-                rx.text("Nothing: every predicted song was played.", size="2", color=rx.color("gray", 10)),
+                view.fans_predicted,  # with no fan predictions there is nothing of theirs to miss
+                rx.fragment(
+                    rx.separator(size="4"),
+                    rx.heading("Fans voted for, not played", size="3", as_="h3"),
+                    rx.cond(
+                        view.missed.length() > 0,  # type: ignore[attr-defined]
+                        rx.vstack(rx.foreach(view.missed, _missed_row), spacing="2", width="100%"),
+                        rx.text(
+                            "Nothing: every song fans voted for was played.",
+                            size="2",
+                            color=rx.color("gray", 10),
+                        ),
+                    ),
+                ),
             ),
             spacing="3",
             width="100%",
@@ -161,7 +188,7 @@ def after_show() -> rx.Component:
                 section(
                     "What they played",
                     body,
-                    subtitle="The real setlist from setlist.fm, with the songs fans predicted marked.",
+                    subtitle="The real setlist from setlist.fm: ticks mark the songs fans voted for.",
                 ),
             ),
         ),

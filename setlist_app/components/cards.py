@@ -9,11 +9,23 @@ from setlist_app.services.catalog_views import ArtistCard, ShowCard
 STATUS_COLORS = {"upcoming": "grass", "completed": "gray", "cancelled": "red", "postponed": "amber"}
 
 
-def artwork(image_url: rx.Var, gradient: rx.Var, initials: rx.Var, size: str) -> rx.Component:
-    """The artist image, or a generated gradient with initials (never a broken image)."""
+def artwork(
+    image_url: rx.Var, gradient: rx.Var, initials: rx.Var, size: str | dict[str, str]
+) -> rx.Component:
+    """The artist image, or a generated gradient with initials (never a broken image); `size` may be
+    responsive (`rx.breakpoints`)."""
     return rx.cond(
         image_url != "",
-        rx.image(src=image_url, alt="", width=size, height=size, object_fit="cover", border_radius="12px"),
+        rx.image(
+            src=image_url,
+            alt="",
+            width=size,
+            height=size,
+            min_width=size,
+            object_fit="cover",
+            border_radius="12px",
+            class_name="artwork",
+        ),
         rx.center(
             rx.text(initials, weight="bold", size="6", color="white"),
             width=size,
@@ -22,6 +34,7 @@ def artwork(image_url: rx.Var, gradient: rx.Var, initials: rx.Var, size: str) ->
             background=gradient,
             border_radius="12px",
             aria_hidden="true",
+            class_name="artwork",
         ),
     )
 

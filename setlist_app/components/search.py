@@ -85,7 +85,7 @@ def query_cut_note() -> rx.Component:
 def request_card() -> rx.Component:
     """Offer to look up an artist we don't know, then show the job's progress."""
     return rx.cond(
-        SearchState.can_search & ~SearchState.exact_artist,
+        SearchState.can_search & (SearchState.offer_request | (SearchState.request_status != "")),
         rx.card(
             rx.cond(
                 SearchState.request_status == "",

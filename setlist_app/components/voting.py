@@ -11,6 +11,7 @@ import reflex as rx
 
 from setlist_app.components.layout import server_link, sign_in_url
 from setlist_app.components.report import report_button
+from setlist_app.domain.scoring import SEEDED_HINT, SEEDED_LABEL
 from setlist_app.services.voting import PickerSong
 from setlist_app.state.show import LiveSong, ShowLive, ShowState
 
@@ -53,6 +54,25 @@ def _count_badge(song: LiveSong) -> rx.Component:
     )
 
 
+def seeded_badge() -> rx.Component:
+    """Marks a song we seeded from the artist's recent setlists, so it never reads as a fan pick.
+
+    On phones only the icon shows (the label squeezed the title out of its fixed-height row)."""
+    return rx.tooltip(
+        rx.badge(
+            rx.icon("history", size=12),
+            rx.text(SEEDED_LABEL, as_="span", display=rx.breakpoints(initial="none", sm="inline")),
+            variant="outline",
+            size="1",
+            color_scheme="gray",
+            flex_shrink="0",
+            aria_label=SEEDED_LABEL,
+            class_name="seeded-badge",
+        ),
+        content=SEEDED_HINT,
+    )
+
+
 def prediction_row(song: LiveSong) -> rx.Component:
     key = song.id.to_string()
     rank = ShowLive.ranks[key].to(int)
@@ -73,6 +93,7 @@ def prediction_row(song: LiveSong) -> rx.Component:
                             spacing="1",
                             align="center",
                         ),
+                        seeded_badge(),
                     ),
                     spacing="2",
                     align="center",
@@ -270,7 +291,12 @@ def song_picker() -> rx.Component:
                         ShowState.picker_results.length() == 0,
                         rx.text("No songs match that search.", color=rx.color("gray", 10), padding="12px"),
                         rx.vstack(
-                            rx.foreach(ShowState.picker_results, _picker_row), spacing="0", width="100%"
+                            rx.foreach(ShowState.picker_results, _picker_row),
+                            spacing="0",
+                            width="100%",
+                            # The scrollbar overlays the content: keep the badges and buttons clear of it.
+                            padding_right="var(--space-4)",
+                            class_name="picker-results",
                         ),
                     ),
                 ),

@@ -1,4 +1,4 @@
-"""Storing an actual setlist and scoring the community prediction against it."""
+"""Storing an actual setlist and scoring the fans' prediction and the seeded baseline against it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, delete, select
 
-from setlist_app.domain import user_stats
+from setlist_app.domain import scoring, user_stats
 from setlist_app.domain.titles import TitleMatcher
 from setlist_app.models import (
     Activity,
@@ -60,9 +60,10 @@ def store_actual_setlist(
 ) -> ActualSetlist:
     """Replace the show's actual setlist, match songs to the catalog, mark predicted ones, score it.
 
-    Accuracy = share of the performed catalog songs (tapes excluded) that the community predicted.
-    Titles are matched with the normalised `TitleMatcher` (unmatched songs stay as text); the
-    voters' accuracy stats move by the difference this scoring makes (domain.user_stats).
+    Scored twice (domain.scoring): the songs fans voted for and the songs seeded from recent
+    setlists, each as the share of the performed songs (tapes excluded) it had. Titles are matched
+    with the normalised `TitleMatcher` (unmatched songs stay as text); the voters' accuracy stats
+    move by the difference this scoring makes (domain.user_stats).
     """
     assert show.id is not None
     existing = session.exec(select(ActualSetlist).where(ActualSetlist.show_id == show.id)).first()
@@ -78,15 +79,15 @@ def store_actual_setlist(
     session.flush()
 
     matcher = TitleMatcher(catalog_index(session, show.artist_id))
-    predicted = _predicted_votes(session, show.id)
-    played = matched = hits = 0
+    prediction = _prediction(session, show.id)
+    played_ids: list[int | None] = []
+    matched = 0
     for position, song in enumerate(songs, start=1):
         song_id = None if song.tape else matcher.match(song.title)
-        was_predicted = song_id is not None and song_id in predicted
+        entry = prediction.get(song_id) if song_id is not None else None
         if not song.tape:
-            played += 1
+            played_ids.append(song_id)
             matched += song_id is not None
-            hits += was_predicted
         session.add(
             ActualSetlistSong(
                 setlist_id=setlist.id,
@@ -100,19 +101,21 @@ def store_actual_setlist(
                 is_cover=song.cover_artist is not None,
                 cover_artist=song.cover_artist,
                 info=song.info,
-                was_predicted=was_predicted,
-                prediction_votes=predicted.get(song_id, 0) if song_id is not None else 0,
+                was_predicted=entry is not None and entry.votes > 0,
+                was_seeded=entry is not None and entry.seeded,
+                prediction_votes=entry.votes if entry is not None else 0,
             )
         )
-    setlist.song_count = played
+    fans, seeded = scoring.score(played_ids, prediction)
+    setlist.song_count = fans.played
     setlist.matched_count = matched
-    setlist.predicted_count = hits
-    setlist.accuracy = round(100.0 * hits / played, 1) if played else None
+    setlist.predicted_count, setlist.fan_picks, setlist.accuracy = fans.hits, fans.picks, fans.accuracy
+    setlist.seed_hits, setlist.seed_picks, setlist.seed_accuracy = seeded.hits, seeded.picks, seeded.accuracy
     session.add(setlist)
-    prediction = session.exec(select(Prediction).where(Prediction.show_id == show.id)).first()
-    if prediction is not None:
-        prediction.accuracy = setlist.accuracy
-        session.add(prediction)
+    community = session.exec(select(Prediction).where(Prediction.show_id == show.id)).first()
+    if community is not None:
+        community.accuracy = setlist.accuracy
+        session.add(community)
     session.flush()
     after = user_stats.show_scores(session, show.id, setlist.id)
     user_stats.apply_scores(session, before, after, first_scoring=existing is None)
@@ -123,13 +126,14 @@ def store_actual_setlist(
     return setlist
 
 
-def _predicted_votes(session: Session, show_id: int) -> dict[int, int]:
+def _prediction(session: Session, show_id: int) -> dict[int, scoring.PredictedSong]:
+    """The show's visible prediction songs with their vote counters (what fans saw on the page)."""
     rows = session.exec(
-        select(PredictionSong.song_id, PredictionSong.vote_count)
+        select(PredictionSong.song_id, PredictionSong.source, PredictionSong.vote_count)
         .join(Prediction, Prediction.id == PredictionSong.prediction_id)
         .where(Prediction.show_id == show_id, PredictionSong.hidden == False)  # noqa: E712
     ).all()
-    return dict(rows)
+    return {song_id: scoring.PredictedSong(votes, source == "seed") for song_id, source, votes in rows}
 
 
 def record_scored(session: Session, show_id: int, artist_id: int, scores: dict[int, tuple[int, int]]) -> int:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from setlist_app.models.base import created_at_field, json_field, utcnow
@@ -26,7 +26,7 @@ class Prediction(SQLModel, table=True):
     show_id: int = Field(foreign_key="shows.id", unique=True, ondelete="CASCADE")
     status: str = Field(default=PredictionStatus.WAITING_CATALOG, max_length=20)
     seeded_at: datetime | None = None
-    accuracy: float | None = None
+    accuracy: float | None = None  # the fans' prediction's score (domain.scoring); None: nothing to score
     created_at: datetime = created_at_field()
 
 
@@ -67,6 +67,8 @@ class Vote(SQLModel, table=True):
 
 
 class ActualSetlist(SQLModel, table=True):
+    """A played setlist, scored twice (domain.scoring): the fans' prediction and the seeded baseline."""
+
     __tablename__ = "actual_setlists"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -75,8 +77,12 @@ class ActualSetlist(SQLModel, table=True):
     tour_name: str | None = Field(default=None, max_length=300)
     song_count: int = 0
     matched_count: int = 0
-    predicted_count: int = 0
-    accuracy: float | None = None
+    predicted_count: int = 0  # songs played that fans voted for
+    accuracy: float | None = None  # the fans' score; None when they predicted nothing
+    fan_picks: int = 0  # songs fans voted for (0: no fan predictions for this show)
+    seed_picks: int = 0  # songs seeded from recent setlists
+    seed_hits: int = 0  # songs played that were seeded
+    seed_accuracy: float | None = None
     imported_at: datetime = created_at_field()
 
 
@@ -96,7 +102,8 @@ class ActualSetlistSong(SQLModel, table=True):
     is_cover: bool = False
     cover_artist: str | None = Field(default=None, max_length=300)
     info: str | None = Field(default=None, max_length=500)
-    was_predicted: bool = False
+    was_predicted: bool = False  # fans voted for it
+    was_seeded: bool = False  # seeded from recent setlists
     prediction_votes: int = 0
 
 
@@ -109,10 +116,17 @@ class Follow(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
+_ANON = text("anon_id IS NOT NULL")
+
+
 class Activity(SQLModel, table=True):
     """Feed entry written in the same transaction as the action it records."""
 
     __tablename__ = "activity"
+    __table_args__ = (
+        # An anonymous fan's un-vote finds the vote entry it coalesces with (services.voting.batch).
+        Index("ix_activity_anon_id", "anon_id", postgresql_where=_ANON, sqlite_where=_ANON),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, nullable=False, index=True)

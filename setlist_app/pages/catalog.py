@@ -50,10 +50,11 @@ def _recent_row(item: RecentShow) -> rx.Component:
         rx.cond(
             item.accuracy != "",
             rx.badge(
-                rx.icon("target", size=12),
-                item.accuracy + " predicted",
-                color_scheme="grass",
-                variant="solid",
+                rx.cond(item.fans_predicted, rx.icon("target", size=12), rx.icon("circle-dashed", size=12)),
+                item.accuracy,
+                color_scheme=rx.cond(item.fans_predicted, "grass", "gray"),
+                variant=rx.cond(item.fans_predicted, "solid", "surface"),
+                class_name="recent-score",
                 position="absolute",
                 top="8px",
                 right="8px",

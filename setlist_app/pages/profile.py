@@ -115,15 +115,7 @@ def _body() -> rx.Component:
         wrap="wrap",
     )
     stats = rx.grid(
-        _stat(
-            "Accuracy",
-            p.accuracy,
-            rx.cond(
-                p.scored > 0,
-                p.correct.to_string() + " of " + p.scored.to_string() + " scored votes played",
-                "Scored after your first show",
-            ),
-        ),
+        _stat("Accuracy", p.accuracy, p.record),
         _stat("Votes", p.votes, "songs upvoted"),
         _stat("Streak", p.current_streak, "best: " + p.best_streak.to_string() + " shows in a row"),
         _stat(
@@ -156,7 +148,9 @@ def _body() -> rx.Component:
                 rx.cond(
                     ProfileState.leaders.length() > 0,  # type: ignore[attr-defined]
                     rx.vstack(rx.foreach(ProfileState.leaders, _leader), spacing="1", width="100%"),
-                    rx.text("Nobody has been scored yet.", color=rx.color("gray", 10)),
+                    rx.text(
+                        ProfileState.leaders_note, color=rx.color("gray", 10), class_name="leaders-empty"
+                    ),
                 ),
                 subtitle="Most songs called correctly.",
             ),

@@ -22,11 +22,19 @@ from setlist_app.state.show import ShowLive, ShowState
 def _header() -> rx.Component:
     page = ShowState.page
     card = page.show
+    # On a phone the artwork shrinks and stays beside the text (wrapping put it on a row of its
+    # own and pushed the prediction half a screen down).
     return rx.hstack(
-        artwork(card.image_url, card.gradient, card.initials, "120px"),
+        artwork(card.image_url, card.gradient, card.initials, rx.breakpoints(initial="72px", sm="120px")),
         rx.vstack(
             rx.link(card.artist_name, href="/artists/" + card.artist_slug, size="3", weight="medium"),
-            rx.heading(card.venue_name, size="7", as_="h1"),
+            rx.link(
+                rx.heading(card.venue_name, size=rx.breakpoints(initial="5", sm="7"), as_="h1"),
+                href="/venues/" + page.venue_slug,
+                underline="hover",
+                color="inherit",
+                class_name="venue-link",
+            ),
             rx.text(card.city + ", " + page.country, color=rx.color("gray", 11)),
             rx.text(card.when, color=rx.color("gray", 10)),
             rx.hstack(
@@ -45,10 +53,11 @@ def _header() -> rx.Component:
                 wrap="wrap",
             ),
             spacing="1",
+            min_width="0",
         ),
         align="center",
-        spacing="5",
-        wrap="wrap",
+        spacing="4",
+        class_name="show-header",
     )
 
 
@@ -84,7 +93,7 @@ def _prediction() -> rx.Component:
             ),
         ),
         sign_in_prompt(),
-        subtitle="Songs fans expect to hear, ranked by votes. Counts update live.",
+        subtitle='Ranked by fans\' votes, live; songs marked "from recent setlists" are not fan picks.',
     )
 
 

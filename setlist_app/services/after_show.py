@@ -1,4 +1,4 @@
-"""The after-show view of a show: the actual setlist scored against the fan prediction.
+"""After the show: the actual setlist, scored for the fans' prediction and the seeded baseline.
 
 Read model plus one write: a fan may ask for a setlist import to be retried, which resets the
 show's import status and requests the `setlist_import` job through the gateway — rate-limited per
@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
+from setlist_app.domain import scoring
 from setlist_app.models import (
     ActualSetlist,
     ActualSetlistSong,
@@ -25,7 +26,6 @@ from setlist_app.models import (
     SyncJob,
     utcnow,
 )
-from setlist_app.services.profiles import format_pct
 from setlist_app.sync import jobs
 from setlist_app.sync.setlist_import import KIND as IMPORT_KIND
 from setlist_app.sync.setlist_import import job_key
@@ -53,7 +53,8 @@ class PlayedRow:
     tape: bool = False
     cover: str = ""  # original artist when a cover
     info: str = ""
-    predicted: bool = False
+    predicted: bool = False  # fans voted for it
+    seeded: bool = False  # seeded from recent setlists
     votes: int = 0
 
 
@@ -78,8 +79,11 @@ class AfterShow:
     can_retry: bool = False
     has_setlist: bool = False
     tour: str = ""
-    accuracy: str = "—"
+    accuracy: str = "—"  # the fans' prediction
+    fans_predicted: bool = False  # fans voted before the show (else there is nothing of theirs to miss)
     accuracy_note: str = ""
+    baseline: str = "—"  # the seeded baseline
+    baseline_note: str = ""
     sets: list[SetBlock] = field(default_factory=list)
     missed: list[MissedSong] = field(default_factory=list)
 
@@ -126,31 +130,31 @@ def after_show(session: Session, show_id: int) -> AfterShow:
                 cover=r.cover_artist or "",
                 info=r.info or "",
                 predicted=r.was_predicted,
+                seeded=r.was_seeded,
                 votes=r.prediction_votes,
             )
         )
     played_ids = {r.song_id for r in rows if r.song_id is not None and not r.is_tape}
-    missed = session.execute(
+    voted = session.execute(
         select(Song.id, Song.title, PredictionSong.vote_count)
         .join(PredictionSong, col(PredictionSong.song_id) == Song.id)
         .join(Prediction, col(Prediction.id) == PredictionSong.prediction_id)
-        .where(col(Prediction.show_id) == show_id, col(PredictionSong.hidden).is_(False))
+        .where(
+            col(Prediction.show_id) == show_id,
+            col(PredictionSong.hidden).is_(False),
+            col(PredictionSong.vote_count) > 0,
+        )
         .order_by(col(PredictionSong.vote_count).desc(), col(PredictionSong.position))
     ).all()
+    fans = scoring.Score(setlist.fan_picks, setlist.predicted_count, setlist.song_count)
+    seeded = scoring.Score(setlist.seed_picks, setlist.seed_hits, setlist.song_count)
     view.has_setlist = True
     view.tour = setlist.tour_name or ""
     view.sets = blocks
-    view.missed = [MissedSong(title, votes) for song_id, title, votes in missed if song_id not in played_ids]
-    played = setlist.song_count
-    if not missed:
-        view.accuracy_note = "Fans didn't predict this show, so there is nothing to score."
-    elif played:
-        view.accuracy = format_pct(setlist.accuracy)
-        view.accuracy_note = (
-            f"{setlist.predicted_count} of the {played} songs played were in the fan prediction."
-        )
-    else:
-        view.accuracy_note = "No songs were listed for this show."
+    view.missed = [MissedSong(title, votes) for song_id, title, votes in voted if song_id not in played_ids]
+    view.fans_predicted = fans.picks > 0
+    view.accuracy, view.accuracy_note = scoring.format_pct(fans.accuracy), scoring.fans_line(fans)
+    view.baseline, view.baseline_note = scoring.format_pct(seeded.accuracy), scoring.baseline_line(seeded)
     return view
 
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, union
 from sqlmodel import Session, col, select
 
+from setlist_app.domain.scoring import card_label
 from setlist_app.models import (
+    ActualSetlist,
     Artist,
     ArtistSong,
     Follow,
@@ -89,7 +91,8 @@ class RecentShow:
     """A completed show on the home page with how well the fans predicted it."""
 
     show: ShowCard = field(default_factory=ShowCard)
-    accuracy: str = ""  # "58%", or "" until a fan prediction has been scored
+    accuracy: str = ""  # domain.scoring.card_label: the fans' score, "no fan predictions", or "" (not in yet)
+    fans_predicted: bool = False  # fans voted before the show (the badge is their score, not a note)
 
 
 @dataclass
@@ -308,19 +311,21 @@ def my_artists_shows(session: Session, user_id: int, limit: int = 8) -> list[Sho
 
 
 def recently_completed(session: Session, limit: int = 6) -> list[RecentShow]:
-    """The latest completed shows with their fan-prediction accuracy (once the setlist is in)."""
+    """The latest completed shows with the fans' score once the setlist is in (domain.scoring)."""
     rows = session.exec(
-        select(Show, Artist, Venue, Prediction.accuracy)
+        select(Show, Artist, Venue, ActualSetlist.fan_picks, ActualSetlist.accuracy)
         .join(Artist, col(Artist.id) == Show.artist_id)
         .join(Venue, col(Venue.id) == Show.venue_id)
-        .join(Prediction, col(Prediction.show_id) == Show.id, isouter=True)
+        .join(ActualSetlist, col(ActualSetlist.show_id) == Show.id, isouter=True)
         .where(Show.status == ShowStatus.COMPLETED)
         .order_by(col(Show.starts_at).desc())
         .limit(limit)
     ).all()
     return [
-        RecentShow(_show_card(show, artist, venue), "" if acc is None else f"{acc:.0f}%")
-        for show, artist, venue, acc in rows
+        RecentShow(
+            _show_card(show, artist, venue), "" if picks is None else card_label(picks, acc), bool(picks)
+        )
+        for show, artist, venue, picks, acc in rows
     ]
 
 

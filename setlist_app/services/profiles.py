@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlmodel import Session
 
+from setlist_app.domain.scoring import fan_record, format_pct
 from setlist_app.models import Show, User
 from setlist_app.services.formatting import gradient, initials, show_when
 
@@ -23,13 +24,6 @@ def accuracy_pct(correct: int, scored: int) -> float | None:
     if scored <= 0:
         return None
     return round(100.0 * max(min(correct, scored), 0) / scored, 1)
-
-
-def format_pct(value: float | None) -> str:
-    """'62%' / '62.5%' / '—'."""
-    if value is None:
-        return "—"
-    return f"{value:.0f}%" if value == int(value) else f"{value:.1f}%"
 
 
 @dataclass
@@ -67,6 +61,7 @@ class Profile:
     scored: int = 0
     correct: int = 0
     accuracy: str = "—"
+    record: str = ""  # "Called 3 of the 7 songs voted for" (domain.scoring's words)
     current_streak: int = 0
     best_streak: int = 0
     rank: int = 0  # 0 = not ranked yet (nothing scored)
@@ -113,6 +108,18 @@ def leaderboard(session: Session, limit: int = 10, me: int | None = None) -> lis
     return board
 
 
+def empty_leaderboard_note(session: Session) -> str:
+    """What an empty leaderboard says: shows may well be scored while no fan has called a song yet."""
+    shows = int(session.execute(text("SELECT count(*) FROM actual_setlists")).scalar_one())
+    if shows == 0:
+        return "No setlists are in yet: fans are scored when a show they voted on has happened."
+    plural = "show has" if shows == 1 else "shows have"
+    return (
+        f"{shows:,} {plural} been scored, but no fan has called a played song yet. "
+        "Vote on an upcoming show to get on the board."
+    )
+
+
 def profile(session: Session, user_id: int, recent: int = 10) -> Profile | None:
     """One fan's profile (None for an unknown or banned user)."""
     user = session.get(User, user_id)
@@ -138,6 +145,7 @@ def profile(session: Session, user_id: int, recent: int = 10) -> Profile | None:
         scored=user.scored_votes,
         correct=user.correct_votes,
         accuracy=format_pct(accuracy_pct(user.correct_votes, user.scored_votes)),
+        record=fan_record(user.correct_votes, user.scored_votes),
         current_streak=user.current_streak,
         best_streak=user.best_streak,
         rank=leaderboard_rank(session, user.correct_votes) if user.scored_votes > 0 else 0,

@@ -62,7 +62,9 @@ class SearchResults:
     shows: list[SearchHit] = field(default_factory=list)
     venues: list[SearchHit] = field(default_factory=list)
     songs: list[SearchHit] = field(default_factory=list)
-    exact_artist: bool = False  # an artist with exactly this name exists (no "request" offer)
+    # Offer to look the name up only when no artist matched it: "Can't find 'radi'?" next to
+    # Radiohead reads as if the search had missed them.
+    offer_request: bool = False
 
     @property
     def total(self) -> int:
@@ -187,7 +189,7 @@ def search(session: Session, query: str, limit: int = 5) -> SearchResults:
         shows=[_show_hit(s, a, v) for s, a, v in session.execute(show_query(q, pg, limit))],
         venues=[_venue_hit(v) for v in session.scalars(venue_query(q, pg, limit))],
         songs=[_song_hit(s, a) for s, a in session.execute(song_query(q, pg, limit))],
-        exact_artist=any(rank == 0 for _, rank in artist_rows),
+        offer_request=not artist_rows,
     )
 
 

@@ -15,13 +15,15 @@ from setlist_app.state.viewer import ViewerMixin
 
 def _profile_page(
     session: Session, user_id: int, me: int | None
-) -> tuple[profiles.Profile | None, list[profiles.LeaderRow], list[activity_feed.FeedItem]]:
+) -> tuple[profiles.Profile | None, list[profiles.LeaderRow], str, list[activity_feed.FeedItem]]:
     found = profiles.profile(session, user_id)
     if found is None:
-        return None, [], []
+        return None, [], "", []
+    leaders = profiles.leaderboard(session, 10, me)
     return (
         found,
-        profiles.leaderboard(session, 10, me),
+        leaders,
+        "" if leaders else profiles.empty_leaderboard_note(session),
         activity_feed.feed(session, user_id=user_id, limit=20),
     )
 
@@ -29,6 +31,7 @@ def _profile_page(
 class ProfileState(ViewerMixin, PageLoad, rx.State):
     profile: profiles.Profile = profiles.Profile()
     leaders: list[profiles.LeaderRow] = []
+    leaders_note: str = ""  # why the leaderboard is empty
     feed: list[activity_feed.FeedItem] = []
     needs_sign_in: bool = False
     is_me: bool = False
@@ -47,9 +50,10 @@ class ProfileState(ViewerMixin, PageLoad, rx.State):
             if user_id is None:  # not an id (" 12", "12.5", 2**40): no such fan
                 self.not_found = True
                 return
-            found, leaders, feed = await run_db(_profile_page, user_id, me)
+            found, leaders, note, feed = await run_db(_profile_page, user_id, me)
             self.not_found = found is None
-            self.profile, self.leaders, self.feed = found or profiles.Profile(), leaders, feed
+            self.profile, self.leaders, self.leaders_note = found or profiles.Profile(), leaders, note
+            self.feed = feed
             self.is_me = found is not None and user_id == me
         except Exception:
             self.error = "We couldn't load this profile right now."

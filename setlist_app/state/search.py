@@ -36,7 +36,7 @@ class SearchState(ViewerMixin, rx.State):
     shows: list[svc.SearchHit] = []
     venues: list[svc.SearchHit] = []
     songs: list[svc.SearchHit] = []
-    exact_artist: bool = False
+    offer_request: bool = False
     error: str = ""
     request_status: str = ""  # "" | pending | running | succeeded | failed | cancelled | found
     request_message: str = ""
@@ -94,7 +94,7 @@ class SearchState(ViewerMixin, rx.State):
         self.searched = q
         self.artists, self.shows = results.artists, results.shows
         self.venues, self.songs = results.venues, results.songs
-        self.exact_artist = results.exact_artist
+        self.offer_request = results.offer_request
 
     @rx.event
     async def request_artist(self):  # type: ignore[no-untyped-def]

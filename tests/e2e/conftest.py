@@ -34,15 +34,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Route,
+    expect,
+    sync_playwright,
+)
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from benchmarks.live_fanout import serve
+from setlist_app.auth.cookies import SESSION_COOKIE
+from setlist_app.auth.sessions import create_session
 from setlist_app.db import get_engine, make_engine
 from setlist_app.migrations import upgrade_to_head
-from setlist_app.models import CronSetting, SyncStatus, utcnow
+from setlist_app.models import CronSetting, SyncStatus, User, utcnow
 from setlist_app.services.demo_seed import seed_demo_catalog
 from setlist_app.settings import PROJECT_ROOT, get_settings
 from setlist_app.sync import crons, registry  # noqa: F401  (registry fills the planners)
@@ -333,3 +343,50 @@ def screenshot(page: Page, name: str) -> None:
     folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
+
+
+@dataclass
+class Watched:
+    """A page with every console error and uncaught exception it produced."""
+
+    page: Page
+    problems: list[str]
+
+
+def open_as(site: E2EApp, browser: Browser, role: str) -> Watched:
+    """A new desktop page signed in as a fresh user with `role`, recording console errors."""
+    with Session(get_engine(), expire_on_commit=False) as s:
+        user = User(name=f"E2E {role}", email=f"e2e-{role}-{utcnow().timestamp()}@setlist.test", role=role)
+        s.add(user)
+        s.commit()
+    context = site.context(browser)
+    context.add_cookies([{"name": SESSION_COOKIE, "value": create_session(user.id or 0), "url": site.url}])
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
+    page.on("console", lambda msg: _record_console(msg, problems))
+    return Watched(page, problems)
+
+
+def _record_console(msg: ConsoleMessage, problems: list[str]) -> None:
+    if msg.type == "error":
+        problems.append(f"console: {msg.text}")
+
+
+def _signed_in(site: E2EApp, browser: Browser, role: str) -> Iterator[Watched]:
+    watched = open_as(site, browser, role)
+    yield watched
+    watched.page.context.close()
+    assert watched.problems == []
+
+
+@pytest.fixture
+def fan(site: E2EApp, browser: Browser, seeded: None) -> Iterator[Watched]:
+    """A signed-in fan's desktop page (a fresh user); console errors fail the test."""
+    yield from _signed_in(site, browser, "user")
+
+
+@pytest.fixture
+def admin(site: E2EApp, browser: Browser, seeded: None) -> Iterator[Watched]:
+    """A signed-in admin's desktop page (a fresh user); console errors fail the test."""
+    yield from _signed_in(site, browser, "admin")

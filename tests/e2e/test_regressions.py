@@ -10,16 +10,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
-from setlist_app.auth.cookies import SESSION_COOKIE
-from setlist_app.auth.sessions import create_session
 from setlist_app.auth.viewer import Viewer
 from setlist_app.db import get_engine
 from setlist_app.models import (
@@ -39,54 +36,9 @@ from setlist_app.providers.ratelimit import RateLimiter
 from setlist_app.services import voting
 from setlist_app.services.search import MAX_QUERY
 from setlist_app.settings import get_settings
-from tests.e2e.conftest import ARTIFACTS, LAUNCHER_LOGS, E2EApp
+from tests.e2e.conftest import ARTIFACTS, LAUNCHER_LOGS, E2EApp, Watched
 
 pytestmark = pytest.mark.e2e
-
-
-@dataclasses.dataclass
-class Watched:
-    """A page with every console error and uncaught exception it produced."""
-
-    page: Page
-    problems: list[str]
-
-
-def _open_as(site: E2EApp, browser: Browser, role: str) -> Watched:
-    """A new desktop page signed in as a fresh user with `role`, recording console errors."""
-    with Session(get_engine(), expire_on_commit=False) as s:
-        user = User(name=f"E2E {role}", email=f"e2e-{role}-{utcnow().timestamp()}@setlist.test", role=role)
-        s.add(user)
-        s.commit()
-    context = site.context(browser)
-    context.add_cookies([{"name": SESSION_COOKIE, "value": create_session(user.id or 0), "url": site.url}])
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
-    page.on("console", lambda msg: _record_console(msg, problems))
-    return Watched(page, problems)
-
-
-def _record_console(msg: ConsoleMessage, problems: list[str]) -> None:
-    if msg.type == "error":
-        problems.append(f"console: {msg.text}")
-
-
-def _signed_in(site: E2EApp, browser: Browser, role: str) -> Iterator[Watched]:
-    watched = _open_as(site, browser, role)
-    yield watched
-    watched.page.context.close()
-    assert watched.problems == []
-
-
-@pytest.fixture
-def fan(site: E2EApp, browser: Browser, seeded: None) -> Iterator[Watched]:
-    yield from _signed_in(site, browser, "user")
-
-
-@pytest.fixture
-def admin(site: E2EApp, browser: Browser, seeded: None) -> Iterator[Watched]:
-    yield from _signed_in(site, browser, "admin")
 
 
 def _artifact(page: Page, name: str) -> None:

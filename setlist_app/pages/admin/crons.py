@@ -9,18 +9,32 @@ from setlist_app.components.admin.widgets import chip, data_table, keyed, muted,
 from setlist_app.state.admin.crons import AdminCronsState
 
 
-def _run_chip(run: rx.Var) -> rx.Component:
-    return rx.tooltip(
+def _run_line(run: rx.Var) -> rx.Component:
+    return rx.hstack(
         chip(run.status),
-        content=run.started
-        + " · "
-        + run.duration
-        + " · "
-        + run.jobs
-        + " jobs · "
-        + run.item_count
-        + " items "
-        + run.error,
+        muted(run.started + " · " + run.duration + " · " + run.jobs + " jobs · " + run.item_count + " items"),
+        rx.cond(run.error != "", rx.text(run.error, size="1", color=rx.color("red", 11))),
+        spacing="2",
+        align="center",
+        wrap="wrap",
+    )
+
+
+def _last_runs(row: rx.Var) -> rx.Component:
+    """The latest run's status, then the recent runs as one line; hover for each run's details."""
+    return rx.hover_card.root(
+        rx.hover_card.trigger(
+            rx.vstack(
+                rx.hstack(chip(row.last_status), muted(row.last_ago), spacing="2", align="center"),
+                muted(row.history),
+                spacing="1",
+                class_name="cron-last-run",
+            )
+        ),
+        rx.hover_card.content(
+            rx.vstack(rx.foreach(row.runs, _run_line), spacing="2", class_name="cron-history"),
+            max_width="480px",
+        ),
     )
 
 
@@ -57,7 +71,6 @@ def interval_form(name: rx.Var[str], interval: rx.Var[str]) -> rx.Component:
 
 def _cron_row(row: rx.Var) -> rx.Component:
     name = row.name
-    runs = row.runs
     return keyed(
         name,
         rx.table.row(
@@ -89,13 +102,7 @@ def _cron_row(row: rx.Var) -> rx.Component:
                 muted(row.interval_text),
             ),
             rx.table.cell(rx.text(row.next_run, size="1"), white_space="nowrap"),
-            rx.table.cell(
-                rx.vstack(
-                    rx.hstack(rx.foreach(runs, _run_chip), spacing="1", wrap="wrap"),
-                    muted(row.last_ago),
-                    spacing="1",
-                ),
-            ),
+            rx.table.cell(_last_runs(row)),
             rx.table.cell(
                 rx.button(
                     rx.icon("play", size=12),

@@ -32,9 +32,7 @@ def _job_row(row: rx.Var) -> rx.Component:
                 rx.link("#" + job_id, on_click=AdminJobsState.select(job_id), cursor="pointer", size="1")
             ),
             rx.table.cell(rx.code(row.kind, size="1")),
-            rx.table.cell(
-                rx.vstack(rx.text(row.artist, size="1"), muted(row.key), spacing="0"), max_width="220px"
-            ),
+            rx.table.cell(rx.text(row.subject, size="1", class_name="job-subject"), max_width="240px"),
             rx.table.cell(chip(row.status)),
             rx.table.cell(rx.text(row.attempts, size="1")),
             rx.table.cell(
@@ -92,6 +90,7 @@ def _job_details() -> rx.Component:
             rx.data_list.root(
                 rx.data_list.item(rx.data_list.label("Status"), rx.data_list.value(chip(s.status))),
                 field("Kind", "kind"),
+                field("About", "subject"),
                 field("Key", "key"),
                 field("Artist", "artist"),
                 field("Requested by", "requested_by"),
@@ -163,13 +162,13 @@ def jobs() -> rx.Component:
     return admin_page(
         "Jobs",
         "Jobs",
-        "Every sync job: filter, inspect, retry failed ones, cancel pending ones. Live.",
+        "Every sync job: filter, inspect, retry failed or cancelled ones, cancel pending ones. Live.",
         section_card(
             "History",
             filters,
             counts,
             data_table(
-                ["Job", "Kind", "Artist / key", "Status", "Attempts", "Created", "Took", "Error", ""],
+                ["Job", "Kind", "About", "Status", "Attempts", "Created", "Took", "Error", ""],
                 rx.table.body(
                     rx.cond(AdminJobsState.rows.length() == 0, empty_row(9, "No jobs match these filters.")),
                     rx.foreach(AdminJobsState.rows, _job_row),

@@ -23,14 +23,15 @@ from setlist_app.settings import get_settings
 from setlist_app.state.admin.overview import AdminOverviewState as S
 
 HEALTH_ICONS = {"ok": "circle-check", "degraded": "triangle-alert", "down": "circle-x"}
+# (label, key, icon, hint): the two vote counts count different things, and say so.
 COUNTS = [
-    ("Users", "users", "users"),
-    ("Artists", "artists", "mic-vocal"),
-    ("Upcoming shows", "shows_upcoming", "calendar-clock"),
-    ("Completed shows", "shows_completed", "calendar-check"),
-    ("Songs", "songs", "music"),
-    ("Votes", "votes", "thumbs-up"),
-    ("Votes today", "votes_today", "activity"),
+    ("Users", "users", "users", ""),
+    ("Artists", "artists", "mic-vocal", ""),
+    ("Upcoming shows", "shows_upcoming", "calendar-clock", ""),
+    ("Completed shows", "shows_completed", "calendar-check", ""),
+    ("Songs", "songs", "music", ""),
+    ("Votes standing", "votes", "thumbs-up", "on all shows now, un-votes subtracted"),
+    ("Votes cast today", "votes_today", "activity", "since 00:00 UTC, incl. ones taken back later"),
 ]
 
 
@@ -339,7 +340,10 @@ def overview() -> rx.Component:
         _health(),
         _pipeline(),
         rx.flex(
-            *[stat(label, S.counts[key].to_string(), icon=icon) for label, key, icon in COUNTS],
+            *[
+                stat(label, S.counts[key].to_string(), icon=icon, hint=hint or None)
+                for label, key, icon, hint in COUNTS
+            ],
             gap="12px",
             wrap="wrap",
             width="100%",

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from setlist_app.auth.viewer import Viewer
 from setlist_app.domain.ids import strict_id
 from setlist_app.models.base import utcnow
-from setlist_app.models.catalog import Artist
+from setlist_app.models.catalog import Artist, Show, Venue
 from setlist_app.models.sync import JobStatus, SyncJob
 from setlist_app.services.admin.audit import AdminError, perform
 from setlist_app.services.admin.paging import Page, page_bounds
@@ -20,6 +20,22 @@ from setlist_app.sync import jobs as gateway
 
 _JOBS = SyncJob.__table__
 _ARTISTS = Artist.__table__
+_SHOWS, _VENUES = Show.__table__, Venue.__table__
+_SHOW_ARTISTS = _ARTISTS.alias("show_artists")
+_JOINED = (
+    _JOBS.outerjoin(_ARTISTS, _ARTISTS.c.id == _JOBS.c.artist_id)
+    .outerjoin(_SHOWS, _SHOWS.c.id == _JOBS.c.show_id)
+    .outerjoin(_SHOW_ARTISTS, _SHOW_ARTISTS.c.id == _SHOWS.c.artist_id)
+    .outerjoin(_VENUES, _VENUES.c.id == _SHOWS.c.venue_id)
+)
+_COLUMNS = (
+    _JOBS,
+    _ARTISTS.c.name.label("artist_name"),
+    _SHOW_ARTISTS.c.name.label("show_artist"),
+    _VENUES.c.name.label("venue_name"),
+    _SHOWS.c.local_date.label("show_date"),
+)
+RETRYABLE = (JobStatus.FAILED, JobStatus.CANCELLED)  # a succeeded job has nothing to retry
 SINCE_CHOICES = {
     "15m": timedelta(minutes=15),
     "1h": timedelta(hours=1),
@@ -40,7 +56,8 @@ class JobFilters:
 class JobRow:
     id: int
     kind: str
-    key: str
+    key: str  # the raw dedup key (`show:12`), shown in the details only
+    subject: str  # what the job is about, in names (`subject`)
     status: str
     artist: str
     requested_by: str
@@ -56,7 +73,7 @@ class JobRow:
 
     @property
     def can_retry(self) -> bool:
-        return self.status in (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.SUCCEEDED)
+        return self.status in RETRYABLE
 
     @property
     def can_cancel(self) -> bool:
@@ -80,12 +97,26 @@ def _where(filters: JobFilters, now: datetime) -> list[Any]:
     return where
 
 
+def subject(r: Any) -> str:
+    """What a job is about in names: the show, the artist, the requested name, else its key made readable."""
+    if r.show_artist:
+        return f"{r.show_artist} at {r.venue_name}, {r.show_date:%d %b %Y}"
+    if r.artist_name:
+        return r.artist_name
+    payload = r.payload or {}
+    if payload.get("name"):
+        return f"“{payload['name']}”"
+    scope, _, value = r.key.partition(":")
+    return f"{scope} {value}" if value else scope
+
+
 def _row(r: Any) -> JobRow:
     duration = (r.finished_at - r.started_at).total_seconds() if r.finished_at and r.started_at else None
     return JobRow(
         id=r.id,
         kind=r.kind,
         key=r.key,
+        subject=subject(r),
         status=r.status,
         artist=r.artist_name or "",
         requested_by=r.requested_by,
@@ -111,8 +142,8 @@ def list_jobs(
     total = session.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
     offset, limit = page_bounds(page, page_size)
     rows = session.execute(
-        select(_JOBS, _ARTISTS.c.name.label("artist_name"))
-        .select_from(joined)
+        select(*_COLUMNS)
+        .select_from(_JOINED)
         .where(*where)
         .order_by(_JOBS.c.created_at.desc(), _JOBS.c.id.desc())
         .offset(offset)
@@ -122,11 +153,7 @@ def list_jobs(
 
 
 def get_job(session: Session, job_id: int) -> JobRow | None:
-    row = session.execute(
-        select(_JOBS, _ARTISTS.c.name.label("artist_name"))
-        .select_from(_JOBS.outerjoin(_ARTISTS, _ARTISTS.c.id == _JOBS.c.artist_id))
-        .where(_JOBS.c.id == job_id)
-    ).one_or_none()
+    row = session.execute(select(*_COLUMNS).select_from(_JOINED).where(_JOBS.c.id == job_id)).one_or_none()
     return _row(row) if row is not None else None
 
 
@@ -158,6 +185,8 @@ def retry_job(session: Session, actor: Viewer, job_id: int) -> JobRequestOutcome
             raise AdminError(f"Job {job_id} does not exist")
         if job.status in (JobStatus.PENDING, JobStatus.RUNNING):
             raise AdminError(f"Job {job_id} is still {job.status}")
+        if job.status not in RETRYABLE:
+            raise AdminError(f"Job {job_id} {job.status}: there is nothing to retry")
         result = gateway.retry_now(session, job_id, requested_by=f"admin:{actor.user_id}")
         return JobRequestOutcome(result.job_id, result.created)
 

@@ -4,6 +4,7 @@ helps), the same way the fan pages get theirs (`services/catalog_views.py`)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -73,6 +74,7 @@ class JobView:
     id: str = ""
     kind: str = ""
     key: str = ""
+    subject: str = ""
     status: str = ""
     artist: str = ""
     requested_by: str = ""
@@ -94,6 +96,7 @@ def job(row: JobRow, now: datetime) -> JobView:
         id=str(row.id),
         kind=row.kind,
         key=row.key,
+        subject=row.subject,
         status=row.status,
         artist=row.artist,
         requested_by=row.requested_by,
@@ -151,7 +154,20 @@ class CronView:
     run_now_requested: bool = False
     last_status: str = ""
     last_ago: str = ""
+    history: str = ""  # "4 of the last 5 runs succeeded" (`run_history`)
     runs: list[RunView] = field(default_factory=list)
+
+
+def run_history(statuses: list[str]) -> str:
+    """The recent runs in one line instead of a badge each: '5 of the last 5 runs succeeded',
+    '3 of the last 5 runs succeeded · 2 failed', or '' before the first run."""
+    if not statuses:
+        return ""
+    counts = Counter(statuses)
+    ok = counts.pop("succeeded", 0)
+    runs = "run" if len(statuses) == 1 else "runs"
+    head = f"{ok} of the last {len(statuses)} {runs} succeeded"
+    return " · ".join([head, *(f"{n} {status}" for status, n in counts.most_common())])
 
 
 def cron(row: CronRow, now: datetime) -> CronView:
@@ -167,6 +183,7 @@ def cron(row: CronRow, now: datetime) -> CronView:
         run_now_requested=row.run_now_requested,
         last_status=last.status if last else "never",
         last_ago=ago(last.started_at, now) if last else "—",
+        history=run_history([r.status for r in row.last_runs]),
         runs=[run(r, now) for r in row.last_runs],
     )
 

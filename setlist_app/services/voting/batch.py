@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -41,6 +42,7 @@ from setlist_app.services.voting.statements import (
     INSERT_VOTE,
     SONG_CONTEXTS,
     SONG_COUNT,
+    TAKE_BACK_VOTE,
     SongRow,
     Step,
     column,
@@ -51,6 +53,10 @@ from setlist_app.services.voting.statements import (
     voter_lock,
 )
 from setlist_app.settings import get_settings
+
+# The feed keeps one entry per voter, song and show within this window: an un-vote takes back a
+# "voted for" entry younger than this, so toggling never shows "A fan voted for X" twice.
+COALESCE_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,37 @@ class _Vote:
     delta: int = 0  # +1 inserted, -1 deleted, 0 a repeat
 
 
+def _take_back(session: Session, votes: list[_Vote]) -> set[int]:
+    """Un-votes whose voter's "voted for" entry on the song is under `COALESCE_WINDOW` old: that entry
+    is deleted and the un-vote writes none, so vote, un-vote, re-vote leaves one entry, not two.
+
+    Returns the indexes (into `votes`) of the un-votes that took an entry back. A vote and its un-vote
+    in the same batch cancel out here, before anything is written.
+    """
+    taken: set[int] = set()
+    pending: dict[tuple[str, int], int] = {}  # (voter, prediction song) -> index of its vote in this batch
+    steps: list[Step] = []
+    asked: list[int] = []
+    since = utcnow() - COALESCE_WINDOW
+    for i, v in enumerate(votes):
+        if not v.delta or v.request.kind != "vote":
+            continue
+        key = (v.voter, v.ctx.prediction_song_id)
+        if v.delta > 0:
+            pending[key] = i
+        elif key in pending:
+            taken.update((pending.pop(key), i))
+        else:
+            viewer = v.request.viewer
+            where = {"s": v.ctx.show_id, "song": v.ctx.song_id, "since": since}
+            steps.append((TAKE_BACK_VOTE, where | {"u": viewer.user_id, "a": viewer.anon_id}))
+            asked.append(i)
+    for i, deleted in zip(asked, run_all(session, steps), strict=True):
+        if deleted:
+            taken.add(i)
+    return taken
+
+
 def _write_counters(session: Session, votes: list[_Vote]) -> dict[int, int]:
     """Activity rows, then every counter moved once with atomic SQL; the songs' counts afterwards.
 
@@ -155,14 +192,15 @@ def _write_counters(session: Session, votes: list[_Vote]) -> dict[int, int]:
     songs: Counter[int] = Counter({v.ctx.prediction_song_id: 0 for v in votes})  # repeats: read only
     shows: Counter[int] = Counter()
     users: Counter[int] = Counter()
+    taken = _take_back(session, votes) if any(v.delta < 0 for v in votes) else set()
     activity = []
-    for v in votes:
+    for i, v in enumerate(votes):
         if v.delta:
             songs[v.ctx.prediction_song_id] += v.delta
             shows[v.ctx.show_id] += v.delta
             if v.request.viewer.user_id is not None:  # the fan's own counter (admin users page)
                 users[v.request.viewer.user_id] += v.delta
-            if v.request.kind:
+            if v.request.kind and i not in taken:
                 kind = v.request.kind if v.delta > 0 else "unvote"
                 activity.append(activity_row(kind, v.request.viewer, v.ctx))
     if activity:

@@ -91,6 +91,15 @@ BUMP_SONG = Statement(
 BUMP_SHOW = Statement(text("UPDATE shows SET vote_count = vote_count + :d WHERE id = :s"))
 BUMP_USER = Statement(text("UPDATE users SET votes_cast = votes_cast + :d WHERE id = :u"))
 INSERT_ACTIVITY = Statement(insert(Activity.__table__))  # type: ignore[arg-type]
+# An un-vote takes back the voter's recent "voted for" entry on that song instead of adding its own
+# (`batch.COALESCE_WINDOW`): the user's, or the anonymous one this browser wrote before signing in
+# (merged votes stay anonymous in the feed). Served by ix_activity_user_id and ix_activity_anon_id.
+TAKE_BACK_VOTE = Statement(
+    text(
+        "DELETE FROM activity WHERE kind = 'vote' AND show_id = :s AND song_id = :song"
+        " AND created_at >= :since AND (user_id = :u OR (user_id IS NULL AND anon_id = :a)) RETURNING id"
+    ).bindparams(bindparam("since", type_=Activity.__table__.c.created_at.type))  # type: ignore[attr-defined]
+)
 
 # An anonymous voter's votes on a show that count against the allowance (not on songs they added),
 # and the songs they added to it.

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from setlist_app.auth.roles import PermissionDenied
 from setlist_app.auth.viewer import Viewer
 from setlist_app.models.base import utcnow
+from setlist_app.models.catalog import Show, Venue
 from setlist_app.models.ops import AdminAuditLog
 from setlist_app.models.sync import CronRun, CronSetting, JobStatus, SyncJob
 from setlist_app.services.admin import audit, crons, jobs
@@ -24,6 +25,23 @@ from tests.integration.sync.helpers import add_artists
 def _log(session: Session) -> list[AdminAuditLog]:
     session.expire_all()
     return list(session.exec(select(AdminAuditLog).order_by(AdminAuditLog.id)))
+
+
+def test_show_jobs_read_as_the_show(session: Session) -> None:
+    (artist,) = add_artists(session, 1)
+    venue = Venue(slug="hall", name="The Hall", city="Leeds", country="UK", country_code="GB", timezone="UTC")
+    session.add(venue)
+    session.flush()
+    day = utcnow().date()
+    show = Show(slug="s", artist_id=artist, venue_id=venue.id, name="S", starts_at=utcnow(), local_date=day)
+    session.add(show)
+    session.flush()
+    job = gateway.request(
+        session, "setlist_import", f"show:{show.id}", requested_by="planner:test", show_id=show.id
+    ).job_id
+    session.commit()
+    row = jobs.get_job(session, job)
+    assert row is not None and row.subject == f"Artist 0 at The Hall, {day:%d %b %Y}"
 
 
 def test_perform_records_success_refusal_and_failure(session: Session, people: People) -> None:
@@ -87,6 +105,7 @@ def test_job_history_filters_retry_and_cancel(session: Session, people: People) 
     assert [r.id for r in jobs.list_jobs(session, jobs.JobFilters(artist=str(artist))).items] == [failed]
     assert {r.id for r in jobs.list_jobs(session, jobs.JobFilters(since="24h")).items} == {failed, pending}
     assert jobs.list_jobs(session, jobs.JobFilters(artist="%")).total == 0  # wildcards are literal
+    assert [r.subject for r in everything.items] == ["all", "Artist 0", "x"]  # names, not keys
     detail = jobs.get_job(session, failed)
     assert (
         detail and detail.duration_seconds == pytest.approx(3) and detail.error == "boom" and detail.can_retry
@@ -106,6 +125,8 @@ def test_job_history_filters_retry_and_cancel(session: Session, people: People) 
     assert session.get(SyncJob, retried.job_id).requested_by == f"admin:{people.admin.user_id}"
     with pytest.raises(AdminError, match="still pending"):
         jobs.retry_job(session, people.admin, pending)
+    with pytest.raises(AdminError, match="succeeded: there is nothing to retry"):
+        jobs.retry_job(session, people.admin, old)
 
     assert jobs.cancel_job(session, people.admin, pending)
     session.commit()
@@ -121,6 +142,7 @@ def test_job_history_filters_retry_and_cancel(session: Session, people: People) 
     assert actions == [
         ("job.retry", "ok"),
         ("job.retry", "ok"),
+        ("job.retry", "refused"),
         ("job.retry", "refused"),
         ("job.cancel", "ok"),
         ("job.cancel", "refused"),

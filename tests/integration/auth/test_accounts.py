@@ -9,9 +9,10 @@ from setlist_app.auth.viewer import Viewer
 from setlist_app.models.catalog import Show, ShowStatus
 from setlist_app.models.users import User
 from setlist_app.models.voting import Prediction, PredictionSong, Vote
-from setlist_app.services import voting
+from setlist_app.services import activity_feed, voting
 from setlist_app.services.demo_seed import seed_demo_catalog
 from setlist_app.settings import get_settings
+from tests.fixtures.voting import make_show
 
 
 def test_anonymous_votes_move_to_the_account_without_double_counting(session: Session) -> None:
@@ -51,6 +52,28 @@ def test_anonymous_votes_move_to_the_account_without_double_counting(session: Se
         assert after[p.id] == len([v for v in votes if v.prediction_song_id == p.id])
     assert session.get(User, user.id).votes_cast == 2  # their own vote and the one moved over
     assert merge_anonymous(session, "anon-1", user.id).moved_votes == 0  # idempotent
+
+
+def test_merged_anonymous_votes_stay_anonymous_in_the_feed(session: Session) -> None:
+    """Signing in must not publish what the visitor did anonymously under their name after the fact."""
+    f = make_show(session, seeded=2)
+    user = User(name="Sam Private", email="sam@setlist.test")
+    session.add(user)
+    session.commit()
+    voting.set_vote(session, Viewer(anon_id="anon-1"), f.prediction_song_ids[0], True)
+    session.commit()
+
+    merge_anonymous(session, "anon-1", user.id)
+    member = Viewer(user_id=user.id, anon_id="anon-1", role="user")
+    voting.set_vote(session, member, f.prediction_song_ids[1], True)  # signed in: under their name
+    session.commit()
+
+    assert [item.actor for item in activity_feed.feed(session)] == ["Sam Private", "A fan"]
+    assert len(activity_feed.feed(session, user_id=user.id)) == 1
+    # Taking the merged vote back also takes back its anonymous entry (one entry per voter and song).
+    voting.set_vote(session, member, f.prediction_song_ids[0], False)
+    session.commit()
+    assert [item.actor for item in activity_feed.feed(session)] == ["Sam Private"]
 
 
 HOSTILE = [

@@ -186,6 +186,7 @@ def test_tricky_titles_accuracy_and_voter_stats(engine: Engine, session: Session
     for user, picks in votes.items():
         for t in picks:
             session.add(Vote(prediction_song_id=ps[t].id, show_id=show.id, voter=f"u:{user}", user_id=user))
+            ps[t].vote_count += 1
     session.commit()
     played = [
         PlayedSong("Intro", tape=True),
@@ -201,19 +202,18 @@ def test_tricky_titles_accuracy_and_voter_stats(engine: Engine, session: Session
     rows = session.scalars(select(ActualSetlistSong).order_by(ActualSetlistSong.position)).all()
     titled = {s.id: s.title for s in session.scalars(select(Song))}
     assert [titled.get(r.song_id) for r in rows] == [None, *titles[:4], None, None]
-    assert [r.was_predicted for r in rows] == [False, True, True, True, True, False, False]
+    # All five songs were seeded; fans voted for two of them (only one of those was played).
+    assert [r.was_predicted for r in rows] == [False, True, False, False, False, False, False]
+    assert [r.was_seeded for r in rows] == [False, True, True, True, True, False, False]
     assert (
         rows[0].is_tape
         and rows[3].encore == 1
         and rows[6].is_cover
         and rows[5].title == "A Song Not In The Catalog"
     )
-    assert (setlist.song_count, setlist.matched_count, setlist.predicted_count, setlist.accuracy) == (
-        6,
-        4,
-        4,
-        66.7,
-    )
+    assert (setlist.song_count, setlist.matched_count) == (6, 4)
+    assert (setlist.fan_picks, setlist.predicted_count, setlist.accuracy) == (2, 1, 16.7)
+    assert (setlist.seed_picks, setlist.seed_hits, setlist.seed_accuracy) == (5, 4, 66.7)
     users = {
         u.id: (u.scored_votes, u.correct_votes, u.current_streak, u.best_streak)
         for u in session.scalars(select(User))

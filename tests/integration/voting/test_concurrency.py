@@ -44,6 +44,23 @@ def _assert_consistent(session: Session, show_id: int) -> int:
     return int(rows)
 
 
+def _assert_feed_matches_votes(session: Session) -> None:
+    """Toggles within the hour coalesce: exactly one "voted for" entry per standing vote, no others."""
+    entries = session.execute(
+        text(
+            "SELECT coalesce('u:' || user_id, 'a:' || anon_id), show_id, song_id, kind FROM activity"
+            " WHERE kind IN ('vote', 'unvote')"
+        )
+    ).all()
+    votes = session.execute(
+        text(
+            "SELECT v.voter, v.show_id, ps.song_id, 'vote' FROM votes v"
+            " JOIN prediction_songs ps ON ps.id = v.prediction_song_id"
+        )
+    ).all()
+    assert sorted(map(tuple, entries)) == sorted(map(tuple, votes))
+
+
 def test_fifty_voters_hammering_twenty_songs(engine: Engine, session: Session) -> None:
     f = make_show(session, seeded=20, spare=0)
     users = signed_in_fans(session, 50)
@@ -62,11 +79,8 @@ def test_fifty_voters_hammering_twenty_songs(engine: Engine, session: Session) -
         changes = sum(pool.map(voter, users))
     session.expire_all()
     rows = _assert_consistent(session, f.show_id)
-    activity = session.execute(
-        text("SELECT count(*) FROM activity WHERE kind IN ('vote', 'unvote')")
-    ).scalar_one()
-    assert activity == changes  # one activity row per real change, none for no-ops
-    assert rows > 0
+    _assert_feed_matches_votes(session)
+    assert rows > 0 and changes > rows
 
 
 def test_identical_concurrent_requests_are_idempotent(engine: Engine, session: Session) -> None:
@@ -86,7 +100,7 @@ def test_identical_concurrent_requests_are_idempotent(engine: Engine, session: S
     assert sum(r.changed for r in results) == 1
     session.expire_all()
     assert _assert_consistent(session, f.show_id) == 0
-    assert session.execute(text("SELECT count(*) FROM activity")).scalar_one() == 2
+    assert session.execute(text("SELECT count(*) FROM activity")).scalar_one() == 0  # taken back
 
 
 def test_anonymous_limits_hold_under_concurrency(engine: Engine, session: Session) -> None:
@@ -148,5 +162,4 @@ def test_concurrent_batches_keep_counts_limits_and_never_deadlock(engine: Engine
         )
     ).all()
     assert drift == []
-    changes = sum(isinstance(o, voting.VoteResult) and o.changed for o in outcomes)
-    assert session.execute(text("SELECT count(*) FROM activity")).scalar_one() == changes
+    _assert_feed_matches_votes(session)

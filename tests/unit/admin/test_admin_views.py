@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict, replace
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 from setlist_app.components.admin.widgets import CHIP_COLORS
 from setlist_app.models.sync import JobStatus
-from setlist_app.services.admin import views
+from setlist_app.services.admin import jobs, views
 from setlist_app.services.admin.jobs import JobRow
 from setlist_app.services.admin.paging import MAX_PAGE_SIZE, Page, page_bounds
 from setlist_app.services.admin.users import mask_email
@@ -43,6 +44,7 @@ def test_job_row_view_and_actions() -> None:
         id=7,
         kind="catalog_sync",
         key="artist:1",
+        subject="Band",
         status=JobStatus.FAILED,
         artist="Band",
         requested_by="admin:1",
@@ -59,8 +61,28 @@ def test_job_row_view_and_actions() -> None:
     view = views.job(row, NOW)
     assert view.id == "7" and view.attempts == "3/3" and view.created_ago == "2 min ago"
     assert view.duration == "5.0 s" and view.payload == '{"a": 1}' and view.result == ""
-    assert view.can_retry == "1" and view.can_cancel == ""
+    assert view.can_retry == "1" and view.can_cancel == "" and view.subject == "Band"
     assert all(isinstance(v, str) for v in asdict(view).values())
+    # Only a failed or cancelled job can be retried: a succeeded one has nothing to retry.
+    retry = {status: views.job(replace(row, status=status), NOW).can_retry for status in JobStatus}
+    assert retry == {"pending": "", "running": "", "succeeded": "", "failed": "1", "cancelled": "1"}
+
+
+def test_job_subjects_read_as_names() -> None:
+    def r(key: str, **names: object) -> SimpleNamespace:
+        return SimpleNamespace(
+            key=key,
+            **{"show_artist": None, "venue_name": None, "show_date": None, "artist_name": None, "payload": {}}
+            | names,
+        )
+
+    show = r(
+        "show:1", show_artist="Radiohead", venue_name="Madison Square Garden", show_date=date(2026, 3, 14)
+    )
+    assert jobs.subject(show) == "Radiohead at Madison Square Garden, 14 Mar 2026"
+    assert jobs.subject(r("artist:3", artist_name="Bicep")) == "Bicep"
+    assert jobs.subject(r("name:zzyzx", payload={"name": "Zzyzx Quartet"})) == "“Zzyzx Quartet”"
+    assert (jobs.subject(r("market:US")), jobs.subject(r("all"))) == ("market US", "all")
 
 
 def test_mask_email_and_clean_reason() -> None:
@@ -75,3 +97,12 @@ def test_every_status_has_one_chip_colour() -> None:
         assert status in CHIP_COLORS
     assert CHIP_COLORS["down"] == CHIP_COLORS["failed"] == CHIP_COLORS["open"] == "red"
     assert CHIP_COLORS["ok"] == CHIP_COLORS["succeeded"] == CHIP_COLORS["closed"] == "grass"
+
+
+def test_cron_runs_read_as_one_line_not_a_badge_each() -> None:
+    assert views.run_history(["succeeded"] * 5) == "5 of the last 5 runs succeeded"
+    assert views.run_history(["failed", "succeeded", "failed", "skipped", "succeeded"]) == (
+        "2 of the last 5 runs succeeded · 2 failed · 1 skipped"
+    )
+    assert views.run_history(["running"]) == "0 of the last 1 run succeeded · 1 running"
+    assert views.run_history([]) == ""

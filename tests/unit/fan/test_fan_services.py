@@ -25,8 +25,9 @@ def test_search_ranks_exact_then_prefix_then_word_then_substring(db: Session) ->
         _artist(db, name, popularity=pop)
     titles = [h.title for h in search.search(db, "qadio", limit=10).artists]
     assert titles == ["Qadio", "Qadiohead", "The Qadio Dept", "Audioqadio"]
-    assert search.search(db, "qadio").exact_artist is True
-    assert search.search(db, "qadi").exact_artist is False
+    # A name that matched an artist, even in part, is not offered as a request ("Can't find 'qadi'?").
+    assert search.search(db, "qadi").offer_request is False
+    assert search.search(db, "zzyzx quartet").offer_request is True
 
 
 def test_search_covers_shows_venues_and_songs_and_ignores_short_queries(db: Session) -> None:
