@@ -20,6 +20,7 @@ from setlist_app.models.sync import (
     ProviderCircuit,
     SyncJob,
     SyncStatus,
+    WriteConflict,
 )
 from setlist_app.models.users import Identity, OAuthToken, Role, User, UserSpotifyArtist
 from setlist_app.models.voting import (
@@ -65,5 +66,6 @@ __all__ = [
     "UserSpotifyArtist",
     "Venue",
     "Vote",
+    "WriteConflict",
     "utcnow",
 ]

@@ -48,6 +48,17 @@ class SyncStatus(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class WriteConflict(SQLModel, table=True):
+    """Artist write conflicts with their time: the per-hour and per-day figures of the success
+    metrics come from here (exact and durable), `sync_status.write_conflicts` is the running total."""
+
+    __tablename__ = "write_conflicts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, nullable=False, index=True)
+    count: int = 1  # conflicts counted by one transaction
+
+
 class SyncJob(SQLModel, table=True):
     __tablename__ = "sync_jobs"
     __table_args__ = (
