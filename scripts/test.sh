@@ -4,9 +4,10 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
-# Debian tools the suite drives: Chromium (browser tests), faketime (the suite at later dates).
+# Debian tools the suite drives: Chromium (browser tests), faketime (the suite at later dates),
+# promtool from prometheus (the alert rules' unit tests).
 missing=()
-for tool in /usr/bin/chromium:chromium /usr/bin/faketime:faketime; do
+for tool in /usr/bin/chromium:chromium /usr/bin/faketime:faketime /usr/bin/promtool:prometheus; do
   [ -x "${tool%%:*}" ] || missing+=("${tool##*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
