@@ -38,6 +38,9 @@ CHIP_COLORS: dict[str, str] = {
     "paused": "amber",
     "dismissed": "gray",
     "removed": "red",
+    # success metrics: on target or not
+    "green": "grass",
+    "red": "red",
 }
 
 
@@ -88,8 +91,10 @@ def confirm_button(
     size: str = "1",
     variant: str = "soft",
     class_name: str = "",
+    body: rx.Component | None = None,
 ) -> rx.Component:
-    """A button that asks first (destructive actions)."""
+    """A button that asks first (destructive actions); `body` goes under the description (a field
+    the confirmation needs, such as a reason)."""
     content = [rx.icon(icon, size=14)] if icon else []
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
@@ -106,6 +111,7 @@ def confirm_button(
         rx.alert_dialog.content(
             rx.alert_dialog.title(title),
             rx.alert_dialog.description(description, size="2"),
+            body or rx.fragment(),
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(

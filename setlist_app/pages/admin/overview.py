@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from setlist_app.components.admin.charts import calls_chart, rate_chart
@@ -163,6 +165,94 @@ def _controls() -> rx.Component:
     )
 
 
+def _figure(f: rx.Var) -> rx.Component:
+    """One success metric: current value, target, green/red and its 7-day chart."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(f["label"].to(str), size="2", weight="medium"),
+                rx.spacer(),
+                chip(f["state"].to(str)),
+                width="100%",
+                align="center",
+            ),
+            rx.hstack(
+                rx.text(f["value"].to(str), size="6", weight="bold", class_name="success-value"),
+                muted(f["window"].to(str) + " · target " + f["target"].to(str)),
+                align="baseline",
+                spacing="2",
+                wrap="wrap",
+            ),
+            rate_chart(
+                f["series"].to(list[dict[str, Any]]),
+                "v",
+                "count",
+                color="var(--accent-9)",
+                threshold=f["limit"].to(int),
+                threshold_label="target",
+                interval="preserveStartEnd",
+                height=120,
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        class_name="success-figure",
+        custom_attrs={"data-metric": f["key"].to(str), "data-state": f["state"].to(str)},
+    )
+
+
+def _rate(r: rx.Var) -> rx.Component:
+    """One job kind's 24 h success rate (skipped runs apart) and its daily rates for 7 days."""
+    return rx.table.row(
+        rx.table.cell(rx.code(r["kind"].to(str), size="1")),
+        rx.table.cell(rx.text(r["value"].to(str), weight="bold", size="2")),
+        rx.table.cell(chip(r["state"].to(str))),
+        rx.table.cell(muted(r["detail"].to(str)), white_space="nowrap"),
+        rx.table.cell(
+            rate_chart(
+                r["series"].to(list[dict[str, Any]]),
+                "v",
+                "success %",
+                color="var(--grass-9)",
+                threshold=95,
+                threshold_label="target",
+                interval="preserveStartEnd",
+                height=80,
+            ),
+            min_width="220px",
+        ),
+        class_name="success-rate",
+        custom_attrs={"data-kind": r["kind"].to(str), "data-state": r["state"].to(str)},
+    )
+
+
+def _success() -> rx.Component:
+    return section_card(
+        "Success metrics",
+        rx.grid(
+            rx.foreach(S.success_figures, _figure),
+            columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+            gap="12px",
+            width="100%",
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h)
+                        for h in ("Job kind", "Success (24 h)", "", "Runs (24 h)", "Daily success, 7 days")
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(S.success_rates, _rate)),
+            size="1",
+            width="100%",
+        ),
+        subtitle="The audit's targets (DESIGN.md §12); the same figures are exported at /metrics. "
+        "Success = succeeded ÷ (succeeded + failed), target > 95 %; skipped runs are shown apart.",
+    )
+
+
 def _budget() -> rx.Component:
     return section_card(
         "Today's budget",
@@ -234,6 +324,7 @@ def overview() -> rx.Component:
             width="100%",
         ),
         _controls(),
+        _success(),
         rx.grid(
             section_card(
                 "Jobs per minute",

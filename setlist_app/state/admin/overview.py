@@ -11,6 +11,7 @@ from sqlmodel import Session
 from setlist_app.db import run_db
 from setlist_app.models.base import utcnow
 from setlist_app.providers.factory import app_redis
+from setlist_app.services import success_metrics
 from setlist_app.services.admin import overview, usage, views
 from setlist_app.settings import get_settings
 from setlist_app.state.admin.page import AdminPage
@@ -38,6 +39,8 @@ class AdminOverviewState(AdminPage, AdminState):
     budget_rows: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
     spike_threshold: int = 0
+    success_figures: list[dict[str, Any]] = []
+    success_rates: list[dict[str, Any]] = []
 
     async def _refresh(self) -> None:
         snap = await run_db(_snapshot)
@@ -46,8 +49,10 @@ class AdminOverviewState(AdminPage, AdminState):
         settings = get_settings()
         self.spike_threshold = settings.sync_jobs_per_minute_alert
         redis = app_redis(settings)
+        now = utcnow()
+        calls: list[Any] = []
         try:
-            now = utcnow()
+            calls = await success_metrics.provider_calls(redis, now)
             self.jobs_series = await usage.jobs_per_minute(redis, now)
             self.calls_series = await usage.calls_per_hour(redis, now)
             self.budget_rows = [
@@ -58,6 +63,9 @@ class AdminOverviewState(AdminPage, AdminState):
             log.warning("admin usage series unavailable: %s", exc)
         finally:
             await redis.aclose()
+        metrics = await run_db(success_metrics.compute, now, calls)
+        self.success_figures = views.success_figures(metrics)
+        self.success_rates = views.success_rates(metrics)
         self.loaded = True
 
     @rx.event
