@@ -16,8 +16,8 @@ from setlist_app.services.admin import audit, crons, jobs
 from setlist_app.services.admin.audit import AdminError
 from setlist_app.sync import crons as sync_crons
 from setlist_app.sync import jobs as gateway
-from setlist_app.sync import status
 from setlist_app.sync import registry  # noqa: F401  (registers every planner)
+from setlist_app.sync import status as sync_status
 from tests.integration.admin.conftest import People
 from tests.integration.sync.helpers import add_artists
 
@@ -175,7 +175,7 @@ def test_run_now_during_the_budget_alarm_needs_confirmation_and_a_reason(
 ) -> None:
     now = utcnow()
     sync_crons.ensure_defaults(session, now)
-    status.set_budget_state(session, now, "1200 jobs/min exceeds the spike threshold of 1000")
+    sync_status.set_budget_state(session, now, "1200 jobs/min exceeds the spike threshold of 1000")
     session.commit()
     for reason, confirmed in (("", False), ("", True), ("catalog is stale", False)):
         with pytest.raises(AdminError, match="budget alarm"):
