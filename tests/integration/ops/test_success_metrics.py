@@ -94,9 +94,15 @@ def test_forced_conflicts_and_a_job_spike_turn_the_figures_red_and_back(
         status.count_write_conflict(engine)
     _jobs(engine, kinds.CATALOG_SYNC, 100, clock.t)
     _jobs(engine, kinds.PREDICTION_SEED, 200, clock.t)
+    _jobs(engine, kinds.TM_DISCOVERY, 4700, clock.t)  # 5,000 jobs within the hour in all
     metrics = sm.compute(session, clock.t, [])
     red = {f.target.key for f in metrics.figures if not f.ok}
-    assert red == {"write_conflicts_per_hour", "catalog_syncs_per_hour", "prediction_seedings_per_hour"}
+    assert red == {
+        "write_conflicts_per_hour",
+        "catalog_syncs_per_hour",
+        "prediction_seedings_per_hour",
+        "jobs_per_hour",
+    }
     assert not metrics.ok
 
     status.count_write_conflict(engine, 5)  # the daily target: 10
