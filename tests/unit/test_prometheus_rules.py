@@ -8,25 +8,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import yaml
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
-RULES = DEPLOY / "alerts.yml"
-TESTS = sorted((DEPLOY / "tests").glob("*.yml"))
-
-
-def alert_rules() -> list[dict]:
-    """Every alerting rule of alerts.yml (also read by the exported-metrics test)."""
-    groups = yaml.safe_load(RULES.read_text(encoding="utf-8"))["groups"]
-    return [rule for group in groups for rule in group["rules"] if "alert" in rule]
+from tests.fixtures.deploy import RULE_TESTS as TESTS
+from tests.fixtures.deploy import RULES, alert_rules
 
 
 def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
     promtool = shutil.which("promtool")
     assert promtool, "promtool is missing: apt-get install prometheus (scripts/test.sh does)"
-    return subprocess.run([promtool, *args], capture_output=True, text=True, cwd=DEPLOY, timeout=120)
+    return subprocess.run([promtool, *args], capture_output=True, text=True, cwd=RULES.parent, timeout=120)
 
 
 def test_the_rules_file_is_valid() -> None:

@@ -3,18 +3,15 @@ success metrics there are the /admin panel's figures."""
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
 from setlist_app.sync import status
-from tests.unit.test_prometheus_rules import alert_rules
+from tests.fixtures.deploy import alert_rules, dashboard_expressions
 
-DASHBOARD = Path(__file__).resolve().parents[3] / "deploy" / "grafana" / "setlist.json"
 METRIC = re.compile(r"\bsetlist_[a-z0-9_]+\b")
 SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", "_count", "_created")}
 
@@ -29,14 +26,9 @@ def _exported(body: str) -> set[str]:
     return names
 
 
-def _dashboard_expressions() -> list[str]:
-    panels = json.loads(DASHBOARD.read_text(encoding="utf-8"))["panels"]
-    return [target["expr"] for panel in panels for target in panel["targets"]]
-
-
 def test_every_rule_and_dashboard_expression_names_exported_metrics(client: TestClient) -> None:
     exported = _exported(client.get("/metrics").text)
-    expressions = [rule["expr"] for rule in alert_rules()] + _dashboard_expressions()
+    expressions = [rule["expr"] for rule in alert_rules()] + dashboard_expressions()
     assert len(expressions) > 30
     for expr in expressions:
         named = set(METRIC.findall(expr))
