@@ -328,6 +328,7 @@ def test_run_now_during_the_budget_alarm_asks_for_confirmation_and_a_reason(
         row.locator(".cron-run-now").click()
         dialog = page.get_by_role("alertdialog")
         expect(dialog).to_contain_text("bypasses that pause")
+        expect(dialog.locator(".confirm-action")).to_be_disabled()  # not without a reason
         dialog.get_by_placeholder("Why must it run now?").fill("fans wait for the trending list")
         dialog.locator(".confirm-action").click()
         _toast(page, "will run on the worker's next tick")

@@ -92,9 +92,10 @@ def confirm_button(
     variant: str = "soft",
     class_name: str = "",
     body: rx.Component | None = None,
+    confirm_disabled: rx.Var | bool = False,
 ) -> rx.Component:
     """A button that asks first (destructive actions); `body` goes under the description (a field
-    the confirmation needs, such as a reason)."""
+    the confirmation needs, such as a reason; `confirm_disabled` until it is filled in)."""
     content = [rx.icon(icon, size=14)] if icon else []
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
@@ -119,6 +120,7 @@ def confirm_button(
                         confirm_label or label,
                         color_scheme=color,
                         on_click=on_confirm,
+                        disabled=confirm_disabled,
                         class_name="confirm-action",
                     )
                 ),

@@ -145,6 +145,7 @@ def _run_now_despite_alarm(name: rx.Var) -> rx.Component:
             margin_top="12px",
         ),
         confirm_label="Run anyway",
+        confirm_disabled=AdminCronsState.run_reason.strip() == "",
         on_confirm=AdminCronsState.run_now_anyway(name),
         loading=AdminCronsState.busy == "run:" + name,
         class_name="cron-run-now",
