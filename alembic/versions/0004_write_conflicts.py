@@ -1,4 +1,5 @@
-"""Write conflicts with their time (the success metrics' per-hour and per-day figures).
+"""Write conflicts with their time, and sync_jobs indexed by start and finish: the success metrics'
+per-hour and per-day figures.
 
 Revision ID: 0004
 Revises: 0002
@@ -26,9 +27,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("write_conflicts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_write_conflicts_at"), ["at"], unique=False)
+    op.create_index("ix_sync_jobs_started_at", "sync_jobs", ["started_at"], unique=False)
+    op.create_index("ix_sync_jobs_finished_at", "sync_jobs", ["finished_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_sync_jobs_finished_at", table_name="sync_jobs")
+    op.drop_index("ix_sync_jobs_started_at", table_name="sync_jobs")
     with op.batch_alter_table("write_conflicts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_write_conflicts_at"))
     op.drop_table("write_conflicts")

@@ -73,6 +73,9 @@ class SyncJob(SQLModel, table=True):
         ),
         Index("ix_sync_jobs_status_run_after", "status", "run_after"),
         Index("ix_sync_jobs_created_at", "created_at"),
+        # The success metrics count jobs by when they ran and finished (services/success_metrics.py).
+        Index("ix_sync_jobs_started_at", "started_at"),
+        Index("ix_sync_jobs_finished_at", "finished_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

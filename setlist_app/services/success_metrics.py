@@ -199,20 +199,23 @@ def _figures(
 
 
 def _outcome_rows(session: Session, since: datetime, *group: Any) -> list[Any]:
+    """Finished jobs grouped by kind, status and skip reason. No filter on status: with one, the
+    planner walks the status index over every finished job of the retention period instead of
+    the finish-time range (seconds instead of milliseconds at 100k jobs); `_add` drops the rest."""
     skipped = _JOBS.c.result["skipped"].as_string()
     return list(
         session.execute(
             select(*group, _JOBS.c.kind, _JOBS.c.status, skipped, func.count())
-            .where(
-                _JOBS.c.finished_at > since,
-                _JOBS.c.status.in_((JobStatus.SUCCEEDED.value, JobStatus.FAILED.value)),
-            )
+            .where(_JOBS.c.finished_at > since)
             .group_by(*group, _JOBS.c.kind, _JOBS.c.status, skipped)
         )
     )
 
 
 def _add(into: dict[Any, Counter[str]], key: Any, status: str, reason: str | None, n: int) -> None:
+    """Count a group as succeeded, failed or skipped (cancelled and lease-lost jobs do not count)."""
+    if status not in (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value):
+        return
     outcome = "skipped" if status == JobStatus.SUCCEEDED.value and is_skipped(reason) else status
     into[key][outcome] += int(n)
 

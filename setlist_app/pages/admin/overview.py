@@ -21,6 +21,7 @@ from setlist_app.components.admin.widgets import (
 from setlist_app.services.admin.providers import PROVIDERS
 from setlist_app.services.admin.usage import hourly_quota_pace
 from setlist_app.settings import get_settings
+from setlist_app.state.admin.overview import SUCCESS_REFRESH_SECONDS
 from setlist_app.state.admin.overview import AdminOverviewState as S
 
 HEALTH_ICONS = {"ok": "circle-check", "degraded": "triangle-alert", "down": "circle-x"}
@@ -248,7 +249,8 @@ def _success() -> rx.Component:
             size="1",
             width="100%",
         ),
-        subtitle="The audit's targets (DESIGN.md §12); the same figures are exported at /metrics. "
+        subtitle="The audit's targets (DESIGN.md §12), re-read every "
+        f"{SUCCESS_REFRESH_SECONDS} s; the same figures are exported at /metrics. "
         "Success = succeeded ÷ (succeeded + failed), target > 95 %; skipped runs are shown apart.",
     )
 
