@@ -23,7 +23,7 @@ def settings_table() -> str:
         if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
             continue
         name = node.target.id
-        default = _default(ast.get_source_segment(source, node.value) if node.value else "")
+        default = _default(ast.get_source_segment(source, _default_node(node.value)) if node.value else "")
         section = _section(lines, node.lineno)
         if section:
             rows.append(f"| *{section}* | | |")
@@ -33,12 +33,16 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+def _default_node(value: ast.expr) -> ast.expr:
+    """The default itself: `Field(default, ...)`'s first argument, or the value as written."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "Field":
+        return value.args[0] if value.args else value
+    return value
+
+
 def _default(expr: str) -> str:
-    if expr.startswith("Field("):
-        inner = expr[len("Field(") :]
-        if inner.startswith("default_factory=list"):
-            return "(empty)"
-        expr = inner.split(",")[0].rstrip(")")
+    if expr.startswith("Field(default_factory=list"):
+        return "(empty)"
     if expr.startswith('f"sqlite'):
         return "`sqlite:///<repo>/data/setlist.db`"
     expr = expr.strip()

@@ -5,9 +5,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
 # Debian tools the suite drives: Chromium (browser tests), faketime (the suite at later dates),
-# nginx (the app behind the README's reverse proxy: tests/integration/ops/test_nginx.py).
+# nginx (the app behind the README's reverse proxy: tests/integration/ops/test_nginx.py), promtool from
+# prometheus (the alert rules' unit tests).
 missing=()
-for tool in /usr/bin/chromium:chromium /usr/bin/faketime:faketime /usr/sbin/nginx:nginx; do
+for tool in /usr/bin/chromium:chromium /usr/bin/faketime:faketime /usr/sbin/nginx:nginx /usr/bin/promtool:prometheus; do
   [ -x "${tool%%:*}" ] || missing+=("${tool##*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from redis.asyncio import Redis
-from sqlalchemy import event
+from sqlalchemy import event, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
@@ -70,6 +70,22 @@ def insert_for(session: Session, table: Any) -> Any:
     if dialect == "sqlite":
         return sqlite.insert(table)
     raise ValueError(f"unsupported database {dialect!r}: use PostgreSQL or SQLite")
+
+
+#: Bucket formats per unit: (PostgreSQL `to_char`, SQLite/Python `strftime`); both give the same text.
+_BUCKETS = {
+    "minute": ("YYYY-MM-DD HH24:MI", "%Y-%m-%d %H:%M"),
+    "hour": ("YYYY-MM-DD HH24", "%Y-%m-%d %H"),
+}
+
+
+def time_bucket(session: Session, column: Any, unit: str) -> tuple[Any, str]:
+    """SQL text naming the UTC minute/hour of a timestamp column, and the matching `strftime`
+    format, so rows grouped in the database and times in Python meet on the same key."""
+    pg_format, py_format = _BUCKETS[unit]
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), pg_format), py_format
+    return func.strftime(py_format, column), py_format
 
 
 def app_redis(settings: Settings | None = None) -> Redis:

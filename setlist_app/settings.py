@@ -104,6 +104,28 @@ class Settings(BaseSettings):
     catalog_refresh_days: int = 7  # a good catalog is refreshed this often
     catalog_empty_retry_hours: int = 72  # an empty catalog is retried this often
 
+    # Domain sync jobs: Ticketmaster discovery (one job per market; Discovery v2 needs a country per
+    # query), enrichment, prediction seeding, setlist.fm import, retention.
+    discovery_countries: Annotated[list[str], NoDecode] = Field(
+        "US,CA,MX,BR,AR,GB,IE,FR,DE,NL,ES,IT,AU", validate_default=True
+    )  # Ticketmaster markets, comma-separated
+    discovery_horizon_days: int = 365  # how far ahead discovery looks for shows
+    discovery_lookback_days: int = 3  # re-read recent shows so late cancellations are seen
+    first_run_lookback_days: int = 240  # the first fill also imports recent past shows (for setlists)
+    discovery_min_upcoming_events: int = 2  # "touring": at least this many upcoming dates
+    enrichment_refresh_days: int = 30  # MusicBrainz enrichment is refreshed this often
+    musicbrainz_min_score: int = 90  # lowest MusicBrainz match score accepted for an artist
+    seed_song_count: int = 10  # songs in a seeded prediction
+    seed_recency_half_life_days: float = 180.0  # weight of past setlists halves with this age
+    setlistfm_daily_budget: int = 1300  # share of setlist.fm's 1,440/day quota the planners may use
+    import_max_age_days: int = 365  # shows older than this get no setlist import
+    import_not_found_attempts: int = 5  # then the show is marked `not_found`
+    import_backoff_hours: float = 6.0  # not found: 6 h, 12 h, 24 h, 48 h, then `not_found`
+    retention_job_days: int = 30  # finished jobs (and write-conflict records) are deleted after this
+    retention_cron_run_days: int = 30
+    retention_error_days: int = 60
+    retention_batch: int = 5000  # rows deleted per table per retention run
+
     # Sign-in (DESIGN.md §8). Empty issuer = the simulator's OIDC issuer (first run, tests).
     oidc_issuer_url: str = ""  # e.g. https://accounts.google.com or a Clerk instance URL
     oidc_client_id: str = ""
@@ -193,6 +215,13 @@ class Settings(BaseSettings):
         own = origin_of(self.app_url)
         twins = [own.replace("//127.0.0.1", "//localhost"), own.replace("//localhost", "//127.0.0.1")]
         return list(dict.fromkeys([own, *twins, *self.cors_allowed_origins]))
+
+    @field_validator("discovery_countries", mode="before")
+    @classmethod
+    def _split_countries(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [c.strip().upper() for c in value.split(",") if c.strip()]
+        return value
 
     @property
     def is_sqlite(self) -> bool:

@@ -4,7 +4,7 @@
 count). `alerts` keeps every raised alert, its acknowledgement and its webhook messages.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

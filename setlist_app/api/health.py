@@ -84,14 +84,20 @@ CHECKS: dict[str, Callable[[], Awaitable[str] | str]] = {
 }
 
 
-async def readyz(_: Request) -> JSONResponse:
+async def readiness() -> tuple[bool, dict[str, dict[str, Any]]]:
+    """Every check's result and the verdict; `/readyz` serves it, `/metrics` exports it (the
+    readiness alert)."""
     settings = get_settings()
     names = list(CHECKS)
     results = await asyncio.gather(*(_check(CHECKS[n], settings.ready_check_timeout_seconds) for n in names))
     checks = dict(zip(names, results, strict=True))
     checks["worker"]["required"] = settings.ready_requires_worker
     required = [n for n in names if n != "worker" or settings.ready_requires_worker]
-    ready = all(checks[n]["ok"] for n in required)
+    return all(checks[n]["ok"] for n in required), checks
+
+
+async def readyz(_: Request) -> JSONResponse:
+    ready, checks = await readiness()
     return JSONResponse(
         {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
     )

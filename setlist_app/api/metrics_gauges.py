@@ -1,4 +1,5 @@
-"""Gauges read at scrape time from the database and Redis: queue depth, breaker states, budget use.
+"""Gauges read at scrape time from the database and Redis: queue depth, breaker states, budget use,
+the audit's success metrics and readiness (the series `deploy/prometheus/alerts.yml` alerts on).
 
 These are facts about the whole deployment, not about one process, so they are read from the
 shared truth when `/metrics` is scraped instead of being tracked in every process.
@@ -16,9 +17,13 @@ from prometheus_client.registry import Collector
 from redis.asyncio import Redis
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from setlist_app.api.health import readiness
 from setlist_app.models import Artist, SyncStatus
 from setlist_app.models.base import utcnow
+from setlist_app.services import success_metrics
+from setlist_app.services.admin.providers import daily_quotas
 from setlist_app.settings import Settings
 from setlist_app.sync import budget
 
@@ -46,6 +51,7 @@ def _database_families(engine: Engine, now: datetime) -> list[GaugeMetricFamily]
     backoff = _gauge("setlist_artist_catalog_backoff", "Artists whose catalog breaker is in backoff")
     heartbeat = _gauge("setlist_worker_heartbeat_age_seconds", "Seconds since a worker's last sync tick")
     paused = _gauge("setlist_sync_planners_paused", "1 when the budget alarm or kill switch pauses planners")
+    alarm = _gauge("setlist_sync_budget_alarm", "1 while the budget/spike alarm is raised")
     with engine.connect() as conn:
         for kind, status, n in conn.execute(
             text(
@@ -65,16 +71,54 @@ def _database_families(engine: Engine, now: datetime) -> list[GaugeMetricFamily]
             ).scalar_one(),
         )
         row = conn.execute(
-            select(SyncStatus.worker_heartbeat_at, SyncStatus.planners_paused, SyncStatus.kill_switch).where(
-                SyncStatus.id == 1
-            )
+            select(
+                SyncStatus.worker_heartbeat_at,
+                SyncStatus.planners_paused,
+                SyncStatus.kill_switch,
+                SyncStatus.alert,
+            ).where(SyncStatus.id == 1)
         ).first()
     if row is not None:
         beat = row[0]
         if beat is not None:
             heartbeat.add_metric([], (now - beat).total_seconds())
         paused.add_metric([], float(bool(row[1] or row[2])))
-    return [jobs, circuits, backoff, heartbeat, paused]
+        alarm.add_metric([], float(row[3] is not None))
+    return [jobs, circuits, backoff, heartbeat, paused, alarm]
+
+
+def _success_families(
+    engine: Engine, now: datetime, calls: list[tuple[datetime, dict[str, int]]]
+) -> list[GaugeMetricFamily]:
+    """The /admin success metrics panel's figures (`services.success_metrics`), same numbers."""
+    value = _gauge(
+        "setlist_success_metric", "Audit success metric, current value (rolling window)", ["metric"]
+    )
+    target = _gauge(
+        "setlist_success_metric_target", "Audit target: the metric must stay below it", ["metric"]
+    )
+    ratio = _gauge(
+        "setlist_job_success_ratio",
+        "Sync jobs succeeded / (succeeded + failed) over 24 h, per kind",
+        ["kind"],
+    )
+    finished = _gauge(
+        "setlist_jobs_finished_24h",
+        "Sync jobs finished in the last 24 h (skipped apart)",
+        ["kind", "outcome"],
+    )
+    with Session(engine) as session:
+        figures = success_metrics.compute(session, now, calls)
+    for figure in figures.figures:
+        value.add_metric([figure.target.key], figure.value)
+        target.add_metric([figure.target.key], figure.target.limit)
+    for rate in figures.rates:
+        last = rate.last_24h
+        if last.rate is not None:
+            ratio.add_metric([rate.kind], last.rate)
+        for outcome in ("succeeded", "failed", "skipped"):
+            finished.add_metric([rate.kind, outcome], getattr(last, outcome))
+    return [value, target, ratio, finished]
 
 
 async def _redis_families(
@@ -91,9 +135,13 @@ async def _redis_families(
     calls = _gauge("setlist_budget_provider_calls_today", "Provider calls counted today", ["provider"])
     for provider, n in sorted(used.calls_today.items()):
         calls.add_metric([provider], n)
+    quotas = _gauge("setlist_provider_daily_quota", "A provider's daily call quota", ["provider"])
+    for provider, quota in sorted(daily_quotas(settings).items()):
+        if quota:
+            quotas.add_metric([provider], quota)
     depth = _gauge("setlist_arq_queue_depth", "Jobs waiting in the arq queue (Redis)")
     depth.add_metric([], await queue.zcard(ARQ_QUEUE_KEY))
-    return [jobs, limits, calls, depth]
+    return [jobs, limits, calls, quotas, depth]
 
 
 async def state_registry(engine: Engine, app: Redis, queue: Redis, settings: Settings) -> CollectorRegistry:
@@ -111,6 +159,22 @@ async def state_registry(engine: Engine, app: Redis, queue: Redis, settings: Set
         errors.add_metric(["redis"], 1)
     except Exception:
         errors.add_metric(["redis"], 0)
+    try:
+        calls = await asyncio.wait_for(success_metrics.provider_calls(app, now), 5)
+    except Exception:  # reported by the redis source above; the database figures still count
+        calls = []
+    try:
+        families += await asyncio.wait_for(asyncio.to_thread(_success_families, engine, now, calls), 5)
+        errors.add_metric(["success_metrics"], 1)
+    except Exception:
+        errors.add_metric(["success_metrics"], 0)
+    ready, checks = await readiness()
+    ready_gauge = _gauge("setlist_ready", "1 when /readyz would answer 200")
+    ready_gauge.add_metric([], float(ready))
+    check_gauge = _gauge("setlist_ready_check", "1 when a /readyz dependency check passes", ["check"])
+    for name, check in checks.items():
+        check_gauge.add_metric([name], float(check["ok"]))
+    families += [ready_gauge, check_gauge]
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Families([*families, errors]))
     return registry

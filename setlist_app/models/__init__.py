@@ -21,6 +21,7 @@ from setlist_app.models.sync import (
     ProviderCircuit,
     SyncJob,
     SyncStatus,
+    WriteConflict,
 )
 from setlist_app.models.users import Identity, OAuthToken, Role, User, UserSpotifyArtist
 from setlist_app.models.voting import (
@@ -69,5 +70,6 @@ __all__ = [
     "UserSpotifyArtist",
     "Venue",
     "Vote",
+    "WriteConflict",
     "utcnow",
 ]

@@ -48,6 +48,17 @@ class SyncStatus(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class WriteConflict(SQLModel, table=True):
+    """Artist write conflicts with their time: the per-hour and per-day figures of the success
+    metrics come from here (exact and durable), `sync_status.write_conflicts` is the running total."""
+
+    __tablename__ = "write_conflicts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, nullable=False, index=True)
+    count: int = 1  # conflicts counted by one transaction
+
+
 class SyncJob(SQLModel, table=True):
     __tablename__ = "sync_jobs"
     __table_args__ = (
@@ -62,6 +73,9 @@ class SyncJob(SQLModel, table=True):
         ),
         Index("ix_sync_jobs_status_run_after", "status", "run_after"),
         Index("ix_sync_jobs_created_at", "created_at"),
+        # The success metrics count jobs by when they ran and finished (services/success_metrics.py).
+        Index("ix_sync_jobs_started_at", "started_at"),
+        Index("ix_sync_jobs_finished_at", "finished_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -17,6 +17,7 @@ from setlist_app.settings import Settings
 _PREFIX = "sync:budget"
 _MINUTE_TTL = 3 * 3600
 _DAY_TTL = 3 * 86400
+_HOUR_HISTORY_TTL = 8 * 86400  # provider calls per hour feed the success metrics' 7-day history
 
 
 def _minute(now: datetime) -> str:
@@ -56,7 +57,7 @@ async def count_provider_call(redis: Redis, provider: str, now: datetime, n: int
         pipe.hincrby(key, provider, n)
         pipe.expire(key, _DAY_TTL)
         pipe.hincrby(hour_key, provider, n)
-        pipe.expire(hour_key, _DAY_TTL)
+        pipe.expire(hour_key, _HOUR_HISTORY_TTL)
         await pipe.execute()
 
 

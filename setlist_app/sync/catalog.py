@@ -96,7 +96,7 @@ def needs_catalog(p: PlanContext) -> Any:
 @planner(
     KIND,
     interval_seconds=900,
-    limit_per_run=50,
+    limit_per_run=25,  # 100 an hour: the audit's ceiling for catalog syncs (DESIGN.md §12)
     description="Fetch song catalogs (studio songs) for artists that need one, soonest shows first",
 )
 async def plan_catalog_sync(p: PlanContext) -> int:

@@ -28,12 +28,12 @@ from setlist_app.models.voting import Prediction, PredictionStatus
 from setlist_app.providers.errors import NotFound, ProviderError
 from setlist_app.providers.models import TmAttraction, TmEvent, TmVenue
 from setlist_app.providers.ticketmaster import MUSIC_SEGMENT_ID, show_status_for
+from setlist_app.settings import get_settings
 from setlist_app.sync import artist_writes, jobs, kinds
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import (
     ProviderBlocked,
     call_provider,
-    domain_settings,
     first_run_active,
     provider_ready,
 )
@@ -59,7 +59,7 @@ async def plan_discovery(p: PlanContext) -> int:
         return 0
     start, end = discovery_window(p.session, p.now)
     payload = {"start": start.isoformat(), "end": end.isoformat()}
-    countries = domain_settings().discovery_countries[: p.remaining]
+    countries = get_settings().discovery_countries[: p.remaining]
     for country in countries:
         p.request(KIND, f"market:{country}", payload={**payload, "country": country})
     return len(countries)
@@ -67,7 +67,7 @@ async def plan_discovery(p: PlanContext) -> int:
 
 def discovery_window(session: Session, now: datetime) -> tuple[datetime, datetime]:
     """[start, end) of a scan: recent past (long in the first run, for setlists) to the horizon."""
-    cfg = domain_settings()
+    cfg = get_settings()
     lookback = cfg.first_run_lookback_days if first_run_active(session) else cfg.discovery_lookback_days
     start = datetime.combine((now - timedelta(days=lookback)).date(), time(0), UTC)
     return start, now + timedelta(days=cfg.discovery_horizon_days)
@@ -126,7 +126,7 @@ def apply_events(session: Session, events: list[TmEvent], now: datetime) -> Disc
     """Filter and upsert a batch of Ticketmaster events; the caller commits."""
     report = DiscoveryReport(events=len(events))
     residency = residency_event_ids(events)
-    min_upcoming = domain_settings().discovery_min_upcoming_events
+    min_upcoming = get_settings().discovery_min_upcoming_events
     artists: dict[str, int] = {}
     venues: dict[str, Venue] = {}
     for event in events:

@@ -1,4 +1,4 @@
-"""Shared pieces of the domain sync jobs: their settings, guarded provider calls, first-run state.
+"""Shared pieces of the domain sync jobs: guarded provider calls, budgets, first-run state.
 
 Every external call an executor makes goes through `call_provider`: the provider's circuit is
 consulted first (an open circuit skips the call), the outcome is fed back to the breaker, and the
@@ -10,66 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from functools import lru_cache
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import exists, func, select
 from sqlmodel import Session
 
 from setlist_app.models.sync import ACTIVE_JOB_STATUSES, CronSetting, SyncJob
 from setlist_app.providers import breaker
 from setlist_app.providers.errors import ProviderError
+from setlist_app.settings import get_settings
 from setlist_app.sync import budget, kinds
 from setlist_app.sync.catalog import provider_open
 from setlist_app.sync.context import SyncContext
 
 T = TypeVar("T")
 FIRST_RUN_CRON = "first_run"
-DEFAULT_MARKETS = ("US", "CA", "MX", "BR", "AR", "GB", "IE", "FR", "DE", "NL", "ES", "IT", "AU")
 _JOBS = SyncJob.__table__
-
-
-class DomainSettings(BaseSettings):
-    """Knobs of the domain jobs (env vars, e.g. DISCOVERY_COUNTRIES=US,GB)."""
-
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-
-    # Ticketmaster discovery: one job per market; Discovery v2 needs a country per query.
-    discovery_countries: Annotated[list[str], NoDecode] = list(DEFAULT_MARKETS)
-    discovery_horizon_days: int = 365
-    discovery_lookback_days: int = 3  # re-read recent shows so late cancellations are seen
-    first_run_lookback_days: int = 240  # the first fill also imports recent past shows (for setlists)
-    discovery_min_upcoming_events: int = 2  # "touring": at least this many upcoming dates
-    # Enrichment.
-    enrichment_refresh_days: int = 30
-    musicbrainz_min_score: int = 90
-    # Prediction seeding.
-    seed_song_count: int = 10
-    seed_recency_half_life_days: float = 180.0
-    # setlist.fm import: share of the 1,440/day quota the planners may use (the rest is headroom).
-    setlistfm_daily_budget: int = 1300
-    import_max_age_days: int = 365
-    import_not_found_attempts: int = 5
-    import_backoff_hours: float = 6.0  # not found: 6 h, 12 h, 24 h, 48 h, then `not_found`
-    # Retention.
-    retention_job_days: int = 30
-    retention_cron_run_days: int = 30
-    retention_error_days: int = 60
-    retention_batch: int = 5000
-
-    @field_validator("discovery_countries", mode="before")
-    @classmethod
-    def _split(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [c.strip().upper() for c in value.split(",") if c.strip()]
-        return value
-
-
-@lru_cache
-def domain_settings() -> DomainSettings:
-    return DomainSettings()
 
 
 class ProviderBlocked(Exception):
@@ -137,7 +93,7 @@ async def setlistfm_budget_left(ctx: SyncContext, session: Session, now: datetim
     if ctx.redis is not None:
         used = (await budget.usage(ctx.redis, now)).calls_today.get("setlistfm", 0)
     queued = active_jobs(session, kinds.SETLIST_IMPORT) + active_jobs(session, kinds.PREDICTION_SEED)
-    return max(domain_settings().setlistfm_daily_budget - used - queued, 0)
+    return max(get_settings().setlistfm_daily_budget - used - queued, 0)
 
 
 def first_run_active(session: Session) -> bool:

@@ -17,13 +17,13 @@ from setlist_app.domain.titles import normalize_name
 from setlist_app.models.catalog import Artist
 from setlist_app.models.sync import SyncJob
 from setlist_app.providers.errors import NotFound, ProviderError
+from setlist_app.settings import get_settings
 from setlist_app.sync import artist_writes, jobs, kinds
 from setlist_app.sync._sql import next_upcoming_show_at
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import (
     ProviderBlocked,
     call_provider,
-    domain_settings,
     no_active_job,
     provider_ready,
 )
@@ -47,7 +47,7 @@ def job_key(artist_id: int) -> str:
 async def plan_enrichment(p: PlanContext) -> int:
     if p.remaining == 0 or not provider_ready(p, "spotify", "musicbrainz"):
         return 0
-    stale = p.now - timedelta(days=domain_settings().enrichment_refresh_days)
+    stale = p.now - timedelta(days=get_settings().enrichment_refresh_days)
     next_show = next_upcoming_show_at(_ARTISTS.c.id, p.now)
     ids = p.session.execute(
         select(_ARTISTS.c.id)
@@ -97,7 +97,7 @@ async def _spotify(ctx: SyncContext, artist: Artist) -> dict[str, Any]:
 async def _musicbrainz(ctx: SyncContext, artist: Artist) -> dict[str, Any]:
     """The MBID of the best exact-name match with a confident score."""
     found = await call_provider(ctx, "musicbrainz", ctx.providers.musicbrainz.search_artist, artist.name, 5)
-    floor = domain_settings().musicbrainz_min_score
+    floor = get_settings().musicbrainz_min_score
     match = next(
         (a for a in found if normalize_name(a.name) == artist.normalized_name and (a.score or 100) >= floor),
         None,

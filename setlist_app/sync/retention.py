@@ -1,4 +1,5 @@
-"""Retention: old finished jobs, cron runs and error rows are deleted in bounded batches."""
+"""Retention: old finished jobs, cron runs, error rows and write-conflict records are deleted in
+bounded batches."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from setlist_app.models import CronRun, ErrorLog, SyncJob
+from setlist_app.models import CronRun, ErrorLog, SyncJob, WriteConflict
 from setlist_app.models.sync import ACTIVE_JOB_STATUSES
-from setlist_app.sync.domain import domain_settings
+from setlist_app.settings import get_settings
 from setlist_app.sync.planners import PlanContext, planner
 
 _JOBS, _RUNS, _ERRORS = SyncJob.__table__, CronRun.__table__, ErrorLog.__table__
+_CONFLICTS = WriteConflict.__table__
 
 
 def _delete_batch(session: Session, table: Any, *where: Any, batch: int) -> int:
@@ -23,7 +25,7 @@ def _delete_batch(session: Session, table: Any, *where: Any, batch: int) -> int:
 
 def cleanup(session: Session, now: datetime) -> dict[str, int]:
     """Delete one batch per table of rows older than their retention; the caller commits."""
-    cfg = domain_settings()
+    cfg = get_settings()
     active = [s.value for s in ACTIVE_JOB_STATUSES]
     return {
         "sync_jobs": _delete_batch(
@@ -45,6 +47,12 @@ def cleanup(session: Session, now: datetime) -> dict[str, int]:
             _ERRORS.c.created_at < now - timedelta(days=cfg.retention_error_days),
             batch=cfg.retention_batch,
         ),
+        "write_conflicts": _delete_batch(
+            session,
+            _CONFLICTS,
+            _CONFLICTS.c.at < now - timedelta(days=cfg.retention_job_days),
+            batch=cfg.retention_batch,
+        ),
     }
 
 
@@ -53,7 +61,7 @@ def cleanup(session: Session, now: datetime) -> dict[str, int]:
     interval_seconds=3600,
     limit_per_run=0,  # database only: creates no jobs
     essential=True,
-    description="Delete finished jobs, cron runs and errors past their retention (bounded batches)",
+    description="Delete finished jobs, cron runs, errors and conflict records past their retention (bounded batches)",
 )
 async def plan_retention(p: PlanContext) -> int:
     return sum(cleanup(p.session, p.now).values())

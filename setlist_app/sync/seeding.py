@@ -26,12 +26,12 @@ from setlist_app.models.sync import SyncJob
 from setlist_app.models.voting import Prediction, PredictionStatus
 from setlist_app.providers.errors import NotFound, ProviderError
 from setlist_app.providers.models import Setlist
+from setlist_app.settings import get_settings
 from setlist_app.sync import jobs, kinds
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import (
     ProviderBlocked,
     call_provider,
-    domain_settings,
     first_run_active,
     has_provider,
     no_active_job,
@@ -63,10 +63,7 @@ def _waiting_shows(now: datetime, *, backfill: bool = False) -> Any:
         upcoming = upcoming | (
             (_SHOWS.c.status == ShowStatus.COMPLETED.value)
             & (_SHOWS.c.import_status != ImportStatus.COMPLETED.value)
-            & (
-                _SHOWS.c.local_date
-                >= (now - timedelta(days=domain_settings().first_run_lookback_days)).date()
-            )
+            & (_SHOWS.c.local_date >= (now - timedelta(days=get_settings().first_run_lookback_days)).date())
         )
     return (
         select(_SHOWS.c.id, _SHOWS.c.artist_id, _SHOWS.c.starts_at, _SHOWS.c.local_date)
@@ -146,7 +143,7 @@ def _plain_counts(performances: Performances) -> dict[int, int]:
 
 def _ranking(performances: Performances, order: list[int], on: date) -> list[int]:
     """The seed songs for a show on `on`, from the setlists played before that day."""
-    cfg = domain_settings()
+    cfg = get_settings()
     earlier = [(day, ids) for day, ids in performances if day < on]
     weighted = recency_weighted_counts(earlier, on, cfg.seed_recency_half_life_days)
     return rank_for_seeding(weighted, order, cfg.seed_song_count)

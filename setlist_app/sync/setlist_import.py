@@ -27,12 +27,12 @@ from setlist_app.models.sync import SyncJob
 from setlist_app.models.voting import Prediction, PredictionStatus
 from setlist_app.providers.errors import NotFound, ProviderError, QuotaExceeded, RateLimited
 from setlist_app.providers.models import Setlist
+from setlist_app.settings import get_settings
 from setlist_app.sync import jobs, kinds
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import (
     ProviderBlocked,
     call_provider,
-    domain_settings,
     first_run_active,
     no_active_job,
     provider_ready,
@@ -64,7 +64,7 @@ async def plan_setlist_import(p: PlanContext) -> int:
     limit = min(p.remaining, await setlistfm_budget_left(p.sync, p.session, p.now))
     if limit == 0:
         return 0
-    oldest = (p.now - timedelta(days=domain_settings().import_max_age_days)).date()
+    oldest = (p.now - timedelta(days=get_settings().import_max_age_days)).date()
     due = or_(_SHOWS.c.import_next_at.is_(None), _SHOWS.c.import_next_at <= p.now)
     ids = p.session.execute(
         select(_SHOWS.c.id)
@@ -138,7 +138,7 @@ async def import_setlist(ctx: SyncContext, job: SyncJob) -> dict[str, Any]:
     """Import and score one completed show's setlist."""
     if job.show_id is None:
         raise jobs.JobFailed("setlist job without show_id")
-    cfg = domain_settings()
+    cfg = get_settings()
     now = ctx.now()
     with ctx.session() as session:
         show = session.get(Show, job.show_id)
@@ -209,7 +209,7 @@ async def import_setlist(ctx: SyncContext, job: SyncJob) -> dict[str, Any]:
 
 def _provider_failure(ctx: SyncContext, show: Show, exc: ProviderError) -> None:
     """Back to pending with a backoff; a rate limit or quota does not count as an attempt."""
-    cfg = domain_settings()
+    cfg = get_settings()
     now = ctx.now()
     if isinstance(exc, RateLimited | QuotaExceeded):
         wait = timedelta(hours=1) if isinstance(exc, QuotaExceeded) else timedelta(minutes=15)

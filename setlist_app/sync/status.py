@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
-from setlist_app.models.sync import ProviderCircuit, SyncStatus
+from setlist_app import clock
+from setlist_app.models.sync import ProviderCircuit, SyncStatus, WriteConflict
 from setlist_app.settings import Settings, get_settings
 
 HealthLevel = Literal["ok", "syncing", "degraded", "down"]
@@ -64,11 +65,13 @@ def record_outcome(session: Session, kind: str, now: datetime, *, error: str | N
 
 
 def count_write_conflict(engine: Engine, n: int = 1) -> None:
-    """Count artist write conflicts in their own transaction so a rollback cannot lose them."""
+    """Count write conflicts in their own transaction so a rollback cannot lose them: the running
+    total in sync_status and a timed `write_conflicts` row (the per-hour and per-day figures)."""
     with engine.begin() as conn:
         conn.execute(
             update(_STATUS).where(_STATUS.c.id == 1).values(write_conflicts=_STATUS.c.write_conflicts + n)
         )
+        conn.execute(insert(WriteConflict.__table__).values(at=clock.now(), count=n))
 
 
 _PENDING_CONFLICTS = "setlist_app.pending_write_conflicts"

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+import redis
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
@@ -34,7 +35,9 @@ from setlist_app.models.base import utcnow
 from setlist_app.models.ops import AdminAuditLog, Alert, ErrorLog
 from setlist_app.models.users import User
 from setlist_app.services import moderation, voting
-from tests.e2e.conftest import E2E_ADMIN_EMAIL, screenshot, sign_in
+from setlist_app.settings import get_settings
+from setlist_app.sync import status
+from tests.e2e.conftest import E2E_ADMIN_EMAIL, screenshot, sign_in, wait_until
 from tests.fixtures.simulator import SimulatorServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first test also waits for the build
@@ -340,3 +343,56 @@ def test_review_a_flag_and_find_every_action_in_the_audit_log(admin: Page, app_u
             select(func.count()).select_from(AdminAuditLog).where(AdminAuditLog.created_at > since)
         )
         assert recent.one() >= 11
+
+
+def test_forced_write_conflicts_turn_the_success_metrics_panel_red_and_back(
+    admin: Page, app_url: str
+) -> None:
+    page = admin
+    page.goto(f"{app_url}/admin")
+    figure = page.locator(".success-figure[data-metric='write_conflicts_per_hour']")
+    expect(figure).to_have_attribute("data-state", "green", timeout=20_000)
+    expect(page.locator(".success-rate[data-kind='catalog_sync']")).to_be_visible()
+    for _ in range(5):  # through the one entry point every conflict is counted by
+        status.count_write_conflict(get_engine())
+    expect(figure).to_have_attribute("data-state", "red", timeout=60_000)  # re-read every 20 s
+    expect(figure.locator(".success-value")).to_have_text("5")
+    expect(figure.locator(".status-chip")).to_have_text("red")
+    figure.scroll_into_view_if_needed()
+    screenshot(page, "admin-success-metrics")
+    _sql("DELETE FROM write_conflicts")  # the hour has passed
+    expect(figure).to_have_attribute("data-state", "green", timeout=60_000)
+
+
+def test_run_now_during_the_budget_alarm_asks_for_confirmation_and_a_reason(
+    admin: Page, app_url: str
+) -> None:
+    page = admin
+    settings = get_settings()
+    client = redis.Redis.from_url(settings.redis_db_url(settings.redis_db_app))
+    budget_key = f"sync:budget:jobs:d:{utcnow():%Y%m%d}"
+    client.set(budget_key, settings.sync_jobs_per_day_budget + 1)  # the worker raises the alarm
+    try:
+        wait_until(lambda: _status().alert is not None, 30, "the budget alarm")
+        page.goto(f"{app_url}/admin/crons")
+        row = page.locator(".cron-row[data-cron='trending']")
+        row.locator(".cron-run-now").click()
+        dialog = page.get_by_role("alertdialog")
+        expect(dialog).to_contain_text("bypasses that pause")
+        expect(dialog.locator(".confirm-action")).to_be_disabled()  # not without a reason
+        dialog.get_by_placeholder("Why must it run now?").fill("fans wait for the trending list")
+        dialog.locator(".confirm-action").click()
+        _toast(page, "will run on the worker's next tick")
+        with Session(get_engine()) as s:
+            entry = s.exec(
+                select(AdminAuditLog)
+                .where(AdminAuditLog.action == "cron.run_now")
+                .order_by(col(AdminAuditLog.id).desc())
+            ).first()
+        assert entry is not None and entry.result == "ok"
+        assert entry.arguments["reason"] == "fans wait for the trending list"
+        assert entry.arguments["confirmed"] is True and "daily budget" in entry.arguments["budget_alarm"]
+    finally:
+        client.delete(budget_key)
+        client.close()
+    wait_until(lambda: _status().alert is None, 30, "the budget alarm to clear")

@@ -159,11 +159,9 @@ CONTROLS: list[Control] = [
     ),
     Control(r'spinbutton "Interval in seconds"', (Holds(),), Fill("900"), roles=ADMIN),
     Control(r'button "Save"', (Stores("SELECT name, interval_seconds FROM cron_settings"),), roles=ADMIN),
-    Control(
-        r"button\.cron-run-now",
-        (AUDITED, Toast("success")),  # the worker takes the request within a tick: the log keeps it
-        roles=ADMIN,
-    ),
+    # The crawl's world has the budget alarm raised: "Run now" asks for confirmation and a reason.
+    Control(r"button\.cron-run-now", (Opens("alertdialog"),), roles=ADMIN),
+    Control(r'textbox "Why must it run now\?"', (Holds(),), Fill("the crawl checks it"), roles=ADMIN),
     Control(r"button\.sync-now", (Stores("SELECT count(*) FROM sync_jobs"), AUDITED), roles=ADMIN),
     Control(r"button\.unban-user", (Stores("SELECT id, role FROM users"), AUDITED), roles=ADMIN),
     Control(r"button\.flag-dismiss", (Stores("SELECT id, status FROM content_flags"), AUDITED), roles=ADMIN),

@@ -36,8 +36,11 @@ def rate_chart(
     threshold: rx.Var | int | None = None,
     threshold_label: str = "",
     class_name: str = "",
+    interval: int | str = 9,
+    height: int = 200,
 ) -> rx.Component:
-    """A per-minute area chart, optionally with a threshold line (the domain extends to show it)."""
+    """A rate over time as an area chart, optionally with a threshold line (the domain extends to
+    show it); `interval` is how many x-axis labels to skip."""
     extra = []
     if threshold is not None:
         extra.append(
@@ -60,12 +63,12 @@ def rate_chart(
             type_="monotone",
             is_animation_active=False,
         ),
-        rx.recharts.x_axis(data_key="t", interval=9, **_AXIS),
+        rx.recharts.x_axis(data_key="t", interval=interval, **_AXIS),
         rx.recharts.y_axis(allow_decimals=False, width=48, **_AXIS),
         *extra,
         _tooltip(),
         data=data,
-        height=200,
+        height=height,
         width="100%",
         class_name=class_name,
     )

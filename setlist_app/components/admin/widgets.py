@@ -42,6 +42,9 @@ CHIP_COLORS: dict[str, str] = {
     "raised": "red",
     "acknowledged": "amber",
     "cleared": "grass",
+    # success metrics: on target or not
+    "green": "grass",
+    "red": "red",
 }
 
 
@@ -92,8 +95,11 @@ def confirm_button(
     size: str = "1",
     variant: str = "soft",
     class_name: str = "",
+    body: rx.Component | None = None,
+    confirm_disabled: rx.Var | bool = False,
 ) -> rx.Component:
-    """A button that asks first (destructive actions)."""
+    """A button that asks first (destructive actions); `body` goes under the description (a field
+    the confirmation needs, such as a reason; `confirm_disabled` until it is filled in)."""
     content = [rx.icon(icon, size=14)] if icon else []
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
@@ -110,6 +116,7 @@ def confirm_button(
         rx.alert_dialog.content(
             rx.alert_dialog.title(title),
             rx.alert_dialog.description(description, size="2"),
+            body or rx.fragment(),
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
@@ -117,6 +124,7 @@ def confirm_button(
                         confirm_label or label,
                         color_scheme=color,
                         on_click=on_confirm,
+                        disabled=confirm_disabled,
                         class_name="confirm-action",
                     )
                 ),

@@ -5,7 +5,15 @@ from __future__ import annotations
 import reflex as rx
 
 from setlist_app.components.admin.layout import admin_page
-from setlist_app.components.admin.widgets import chip, data_table, keyed, muted, poller, section_card
+from setlist_app.components.admin.widgets import (
+    chip,
+    confirm_button,
+    data_table,
+    keyed,
+    muted,
+    poller,
+    section_card,
+)
 from setlist_app.state.admin.crons import AdminCronsState
 
 
@@ -104,21 +112,50 @@ def _cron_row(row: rx.Var) -> rx.Component:
             rx.table.cell(rx.text(row.next_run, size="1"), white_space="nowrap"),
             rx.table.cell(_last_runs(row)),
             rx.table.cell(
-                rx.button(
-                    rx.icon("play", size=12),
-                    rx.cond(row.run_now_requested, "Requested", "Run now"),
-                    size="1",
-                    variant="soft",
-                    loading=AdminCronsState.busy == "run:" + name,
-                    on_click=AdminCronsState.run_now(name),
-                    disabled=row.run_now_requested,
-                    class_name="cron-run-now",
-                    white_space="nowrap",
+                rx.cond(
+                    (AdminCronsState.budget_alarm != "") & ~row.run_now_requested,
+                    _run_now_despite_alarm(name),
+                    rx.button(
+                        rx.icon("play", size=12),
+                        rx.cond(row.run_now_requested, "Requested", "Run now"),
+                        size="1",
+                        variant="soft",
+                        loading=AdminCronsState.busy == "run:" + name,
+                        on_click=AdminCronsState.run_now(name),
+                        disabled=row.run_now_requested,
+                        class_name="cron-run-now",
+                        white_space="nowrap",
+                    ),
                 )
             ),
             class_name="cron-row",
             custom_attrs={"data-cron": name},
         ),
+    )
+
+
+def _run_now_despite_alarm(name: rx.Var) -> rx.Component:
+    """During the budget alarm "Run now" bypasses the pause: it asks first, with a reason to audit."""
+    return confirm_button(
+        "Run now",
+        icon="play",
+        color="amber",
+        title="Run despite the budget alarm?",
+        description="The budget alarm has paused non-essential planners ("
+        + AdminCronsState.budget_alarm
+        + "). Running this now bypasses that pause; the reason is kept in the audit log.",
+        body=rx.text_area(
+            placeholder="Why must it run now?",
+            value=AdminCronsState.run_reason,
+            on_change=AdminCronsState.set_run_reason,
+            class_name="run-now-reason",
+            margin_top="12px",
+        ),
+        confirm_label="Run anyway",
+        confirm_disabled=AdminCronsState.run_reason.strip() == "",
+        on_confirm=AdminCronsState.run_now_anyway(name),
+        loading=AdminCronsState.busy == "run:" + name,
+        class_name="cron-run-now",
     )
 
 

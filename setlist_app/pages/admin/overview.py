@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from setlist_app.components.admin.charts import calls_chart, rate_chart
@@ -20,6 +22,7 @@ from setlist_app.components.admin.widgets import (
 from setlist_app.services.admin.providers import PROVIDERS
 from setlist_app.services.admin.usage import hourly_quota_pace
 from setlist_app.settings import get_settings
+from setlist_app.state.admin.overview import SUCCESS_REFRESH_SECONDS
 from setlist_app.state.admin.overview import AdminOverviewState as S
 
 HEALTH_ICONS = {"ok": "circle-check", "degraded": "triangle-alert", "down": "circle-x"}
@@ -148,6 +151,95 @@ def _controls() -> rx.Component:
             ),
             muted("No budget or spike alert."),
         ),
+    )
+
+
+def _figure(f: rx.Var) -> rx.Component:
+    """One success metric: current value, target, green/red and its 7-day chart."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(f["label"].to(str), size="2", weight="medium"),
+                rx.spacer(),
+                chip(f["state"].to(str)),
+                width="100%",
+                align="center",
+            ),
+            rx.hstack(
+                rx.text(f["value"].to(str), size="6", weight="bold", class_name="success-value"),
+                muted(f["window"].to(str) + " · target " + f["target"].to(str)),
+                align="baseline",
+                spacing="2",
+                wrap="wrap",
+            ),
+            rate_chart(
+                f["series"].to(list[dict[str, Any]]),
+                "v",
+                "count",
+                color="var(--accent-9)",
+                threshold=f["limit"].to(int),
+                threshold_label="target",
+                interval="preserveStartEnd",
+                height=120,
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        class_name="success-figure",
+        custom_attrs={"data-metric": f["key"].to(str), "data-state": f["state"].to(str)},
+    )
+
+
+def _rate(r: rx.Var) -> rx.Component:
+    """One job kind's 24 h success rate (skipped runs apart) and its daily rates for 7 days."""
+    return rx.table.row(
+        rx.table.cell(rx.code(r["kind"].to(str), size="1")),
+        rx.table.cell(rx.text(r["value"].to(str), weight="bold", size="2")),
+        rx.table.cell(chip(r["state"].to(str))),
+        rx.table.cell(muted(r["detail"].to(str)), white_space="nowrap"),
+        rx.table.cell(
+            rate_chart(
+                r["series"].to(list[dict[str, Any]]),
+                "v",
+                "success %",
+                color="var(--grass-9)",
+                threshold=95,
+                threshold_label="target",
+                interval="preserveStartEnd",
+                height=80,
+            ),
+            min_width="220px",
+        ),
+        class_name="success-rate",
+        custom_attrs={"data-kind": r["kind"].to(str), "data-state": r["state"].to(str)},
+    )
+
+
+def _success() -> rx.Component:
+    return section_card(
+        "Success metrics",
+        rx.grid(
+            rx.foreach(S.success_figures, _figure),
+            columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+            gap="12px",
+            width="100%",
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h)
+                        for h in ("Job kind", "Success (24 h)", "", "Runs (24 h)", "Daily success, 7 days")
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(S.success_rates, _rate)),
+            size="1",
+            width="100%",
+        ),
+        subtitle="The audit's targets (DESIGN.md §12), re-read every "
+        f"{SUCCESS_REFRESH_SECONDS} s; the same figures are exported at /metrics. "
+        "Success = succeeded ÷ (succeeded + failed), target > 95 %; skipped runs are shown apart.",
     )
 
 
@@ -349,6 +441,7 @@ def overview() -> rx.Component:
             width="100%",
         ),
         _controls(),
+        _success(),
         rx.grid(
             section_card(
                 "Jobs per minute",

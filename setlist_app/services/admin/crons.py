@@ -13,6 +13,7 @@ from setlist_app.models.base import utcnow
 from setlist_app.models.sync import CronRun, CronSetting
 from setlist_app.services.admin.audit import AdminError, perform
 from setlist_app.sync import crons as sync_crons
+from setlist_app.sync import status
 
 _RUNS = CronRun.__table__
 MIN_INTERVAL_SECONDS = 10
@@ -132,13 +133,24 @@ def set_interval(session: Session, actor: Viewer, name: str, interval_seconds: i
     )
 
 
-def run_now(session: Session, actor: Viewer, name: str) -> None:
-    """Honoured by the worker's next tick, even for a disabled cron."""
-    perform(
-        session,
-        actor,
-        "cron.run_now",
-        lambda: sync_crons.request_run_now(session, name, utcnow()),
-        target=f"cron:{name}",
-        arguments={"name": name},
-    )
+def budget_alarm(session: Session) -> str:
+    """The raised budget/spike alarm ("" when none): "Run now" then needs a confirmed reason."""
+    return status.get_status(session).alert or ""
+
+
+def run_now(session: Session, actor: Viewer, name: str, *, reason: str = "", confirmed: bool = False) -> None:
+    """Honoured by the worker's next tick, even for a disabled cron and past the budget pause. While
+    the budget alarm is raised that bypass is deliberate: it needs the admin's confirmation and a
+    reason, and the audit log keeps both with the alarm."""
+    alarm = budget_alarm(session)
+    reason = (reason or "").strip()[:300]
+    arguments: dict[str, object] = {"name": name}
+    if alarm:
+        arguments |= {"budget_alarm": alarm, "confirmed": bool(confirmed), "reason": reason}
+
+    def run() -> None:
+        if alarm and not (confirmed and reason):
+            raise AdminError("The budget alarm is raised: confirm and give a reason to run it now anyway")
+        sync_crons.request_run_now(session, name, utcnow())
+
+    perform(session, actor, "cron.run_now", run, target=f"cron:{name}", arguments=arguments)

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from setlist_app.db import time_bucket
 from setlist_app.models.base import utcnow
 from setlist_app.models.voting import Activity
 from setlist_app.services.admin.overview import VOTE_KINDS
@@ -50,10 +51,7 @@ def votes_per_minute(
     now = now or utcnow()
     start = now.replace(second=0, microsecond=0) - timedelta(minutes=minutes - 1)
     activity = Activity.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        bucket = func.to_char(func.timezone("UTC", activity.c.created_at), "YYYY-MM-DD HH24:MI")
-    else:
-        bucket = func.strftime("%Y-%m-%d %H:%M", activity.c.created_at)
+    bucket, fmt = time_bucket(session, activity.c.created_at, "minute")
     rows = session.execute(
         select(bucket, func.count())
         .where(activity.c.created_at >= start, activity.c.kind.in_(VOTE_KINDS))
@@ -61,7 +59,7 @@ def votes_per_minute(
     ).all()
     counts = {key: int(n) for key, n in rows}
     times = [start + timedelta(minutes=i) for i in range(minutes)]
-    return [{"t": _label(t), "votes": counts.get(t.strftime("%Y-%m-%d %H:%M"), 0)} for t in times]
+    return [{"t": _label(t), "votes": counts.get(t.strftime(fmt), 0)} for t in times]
 
 
 @dataclass(frozen=True)

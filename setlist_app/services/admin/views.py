@@ -17,6 +17,7 @@ from setlist_app.services.admin.moderation import FlagRow
 from setlist_app.services.admin.overview import AlertRow, ErrorDetail, ErrorRow, HealthView
 from setlist_app.services.admin.providers import ArtistBreakerRow, CircuitRow, RateUsage
 from setlist_app.services.admin.users import UserRow
+from setlist_app.services.success_metrics import SUCCESS_RATE_TARGET, Outcomes, SuccessMetrics
 
 
 def when(value: datetime | None, now: datetime) -> str:
@@ -431,3 +432,57 @@ def health(view: HealthView, now: datetime) -> dict[str, Any]:
         "alert_raised": ago(view.alert_raised_at, now),
         "write_conflicts": view.write_conflicts,
     }
+
+
+def _state(ok: bool) -> str:
+    return "green" if ok else "red"
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f} %"
+
+
+def success_figures(metrics: SuccessMetrics) -> list[dict[str, Any]]:
+    """The success metrics panel's count rows: value, target, state and the 7-day chart data."""
+    rows = []
+    for figure in metrics.figures:
+        target = figure.target
+        hourly = target.per == "hour"
+        rows.append(
+            {
+                "key": target.key,
+                "label": target.label,
+                "value": f"{figure.value:,}",
+                "target": f"< {target.limit:,} / {target.per}",
+                "limit": target.limit,
+                "window": "last 60 min" if hourly else "last 24 h",
+                "state": _state(figure.ok),
+                "series": [
+                    {"t": t.strftime("%a %H:00" if hourly else "%a %d %b"), "v": n} for t, n in figure.series
+                ],
+                "interval": 23 if hourly else 0,
+            }
+        )
+    return rows
+
+
+def _outcomes_text(o: Outcomes) -> str:
+    return f"{o.succeeded:,} succeeded · {o.failed:,} failed · {o.skipped:,} skipped"
+
+
+def success_rates(metrics: SuccessMetrics) -> list[dict[str, Any]]:
+    """One row per job kind: the 24 h success rate, skipped runs shown apart, daily rates for 7 days."""
+    return [
+        {
+            "kind": rate.kind,
+            "value": _percent(rate.last_24h.rate),
+            "detail": _outcomes_text(rate.last_24h),
+            "target": f"> {SUCCESS_RATE_TARGET * 100:.0f} %",
+            "state": _state(rate.last_24h.ok),
+            "series": [
+                {"t": t.strftime("%a %d %b"), "v": None if o.rate is None else round(o.rate * 100, 1)}
+                for t, o in rate.series
+            ],
+        }
+        for rate in metrics.rates
+    ]

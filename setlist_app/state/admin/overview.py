@@ -12,12 +12,14 @@ from setlist_app.db import run_db
 from setlist_app.domain.ids import strict_id
 from setlist_app.models.base import utcnow
 from setlist_app.providers.factory import app_redis
+from setlist_app.services import success_metrics
 from setlist_app.services.admin import overview, usage, views
 from setlist_app.settings import get_settings
 from setlist_app.state.admin.page import AdminPage
 from setlist_app.state.admin_base import AdminState
 
 log = logging.getLogger(__name__)
+SUCCESS_REFRESH_SECONDS = 20
 
 
 def _snapshot(session: Session) -> dict[str, Any]:
@@ -46,6 +48,12 @@ class AdminOverviewState(AdminPage, AdminState):
     alerts: list[dict[str, str]] = []
     error_detail: dict[str, str] = {}  # the recorded error in the detail dialog; empty when closed
     spike_threshold: int = 0
+    success_figures: list[dict[str, Any]] = []
+    success_rates: list[dict[str, Any]] = []
+    _success_due: float = 0.0  # epoch seconds: the 7-day figures are re-read at most this often
+
+    def _on_load(self) -> None:
+        self._success_due = 0.0
 
     async def _refresh(self) -> None:
         snap = await run_db(_snapshot)
@@ -54,8 +62,12 @@ class AdminOverviewState(AdminPage, AdminState):
         settings = get_settings()
         self.spike_threshold = settings.sync_jobs_per_minute_alert
         redis = app_redis(settings)
+        now = utcnow()
+        due = now.timestamp() >= self._success_due  # seven days of jobs: not on every 3 s poll
+        calls: list[Any] = []
         try:
-            now = utcnow()
+            if due:
+                calls = await success_metrics.provider_calls(redis, now)
             self.jobs_series = await usage.jobs_per_minute(redis, now)
             self.calls_series = await usage.calls_per_hour(redis, now)
             self.budget_rows = [
@@ -66,6 +78,11 @@ class AdminOverviewState(AdminPage, AdminState):
             log.warning("admin usage series unavailable: %s", exc)
         finally:
             await redis.aclose()
+        if due:
+            metrics = await run_db(success_metrics.compute, now, calls)
+            self.success_figures = views.success_figures(metrics)
+            self.success_rates = views.success_rates(metrics)
+            self._success_due = now.timestamp() + SUCCESS_REFRESH_SECONDS
         self.loaded = True
 
     @rx.event

@@ -18,6 +18,7 @@ from setlist_app.services.admin.audit import AdminError
 from setlist_app.sync import crons as sync_crons
 from setlist_app.sync import jobs as gateway
 from setlist_app.sync import registry  # noqa: F401  (registers every planner)
+from setlist_app.sync import status as sync_status
 from tests.integration.admin.conftest import People
 from tests.integration.sync.helpers import add_artists
 
@@ -189,6 +190,34 @@ def test_crons_list_toggle_interval_and_run_now(session: Session, people: People
         "cron.enable",
         "cron.run_now",
     ]
+
+
+def test_run_now_during_the_budget_alarm_needs_confirmation_and_a_reason(
+    session: Session, people: People
+) -> None:
+    now = utcnow()
+    sync_crons.ensure_defaults(session, now)
+    sync_status.set_budget_state(session, now, "1200 jobs/min exceeds the spike threshold of 1000")
+    session.commit()
+    for reason, confirmed in (("", False), ("", True), ("catalog is stale", False)):
+        with pytest.raises(AdminError, match="budget alarm"):
+            crons.run_now(session, people.admin, "catalog_sync", reason=reason, confirmed=confirmed)
+    session.expire_all()
+    assert session.get(CronSetting, "catalog_sync").run_now_requested_at is None
+
+    crons.run_now(session, people.admin, "catalog_sync", reason="  catalog is stale ", confirmed=True)
+    session.commit()
+    session.expire_all()
+    assert session.get(CronSetting, "catalog_sync").run_now_requested_at is not None
+    entry = _log(session)[-1]
+    assert (entry.action, entry.result) == ("cron.run_now", "ok")
+    assert entry.arguments == {
+        "name": "catalog_sync",
+        "budget_alarm": "1200 jobs/min exceeds the spike threshold of 1000",
+        "confirmed": True,
+        "reason": "catalog is stale",
+    }
+    assert [e.result.split(":")[0] for e in _log(session)] == ["refused"] * 3 + ["ok"]
 
 
 def test_non_admin_viewers_are_refused_everywhere(session: Session, people: People) -> None:

@@ -3,40 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.testclient import TestClient
 
-from setlist_app.api import health, metrics_route
-from setlist_app.api.health import health_routes
+from setlist_app.api import health
 from setlist_app.api.metrics_route import metrics_routes
 from setlist_app.models import ProviderCircuit, SyncStatus
 from setlist_app.models.base import utcnow
 from setlist_app.observability import metrics
-from setlist_app.observability.middleware import RequestMetricsMiddleware
 from setlist_app.settings import get_settings
-
-
-@pytest.fixture
-def client(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    """Each TestClient runs its own event loop: the routes' cached Redis clients start afresh."""
-    caches = (health._cache, metrics_route._clients)
-    for cache in caches:
-        cache.clear()
-    app = Starlette(
-        routes=[*health_routes(), *metrics_routes()], middleware=[Middleware(RequestMetricsMiddleware)]
-    )
-    with TestClient(app, client=("127.0.0.1", 50000)) as c:
-        yield c
-    for cache in caches:
-        cache.clear()
 
 
 def _beat(engine: Engine, age: timedelta) -> None:

@@ -12,7 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from setlist_app.models import Artist, ArtistSong, Prediction, ProviderCircuit, Song, SyncJob
+from setlist_app.models.base import utcnow
 from setlist_app.providers.errors import BadResponse
+from setlist_app.services import success_metrics
 from setlist_app.settings import Settings
 from setlist_app.sync import artist_writes, catalog, executors, jobs, status
 from setlist_app.sync.planners import PlanContext
@@ -236,6 +238,9 @@ async def test_artist_writes_count_conflicts_and_never_lose_updates(
         artist_writes.update_artist(session, artist_id, bump_popularity, retries=2)
     session.rollback()
     assert status.get_status(session).write_conflicts == 5  # counted, though rolled back
+    # Each with its time: the success metrics' hourly figure is exact, and red at the target.
+    figures = {f.target.key: f for f in success_metrics.compute(session, utcnow(), []).figures}
+    assert figures["write_conflicts_per_hour"].value == 5 and not figures["write_conflicts_per_hour"].ok
     assert artist_writes.update_artist(session, 999_999, {"popularity": 1}) is None
     with pytest.raises(ValueError):
         artist_writes.update_artist(session, artist_id, {"version": 1})

@@ -12,9 +12,8 @@ from sqlalchemy.engine import Engine
 
 from setlist_app.providers.factory import build_providers
 from setlist_app.providers.ratelimit import RatePolicy
-from setlist_app.settings import Settings
+from setlist_app.settings import Settings, get_settings
 from setlist_app.sync.context import SyncContext
-from setlist_app.sync.domain import domain_settings
 from tests.fixtures.clock import FakeClock
 from tests.fixtures.simulator import SimulatorServer
 from tests.integration.sync.conftest import _one_clock, aredis, settings
@@ -32,9 +31,9 @@ FAST = {
 def _domain_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The simulator counts 'upcoming events' against the real date: do not filter on it here."""
     monkeypatch.setenv("DISCOVERY_MIN_UPCOMING_EVENTS", "0")
-    domain_settings.cache_clear()
+    get_settings.cache_clear()
     yield
-    domain_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 @pytest_asyncio.fixture

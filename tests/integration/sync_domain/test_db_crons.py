@@ -30,12 +30,12 @@ from setlist_app.models import (
     SyncJob,
     User,
     Vote,
+    WriteConflict,
 )
 from setlist_app.providers.models import Setlist
-from setlist_app.settings import Settings
+from setlist_app.settings import Settings, get_settings
 from setlist_app.sync import engagement, executors, retention, setlist_import, show_status
 from setlist_app.sync.context import SyncContext
-from setlist_app.sync.domain import domain_settings
 from setlist_app.sync.planners import PlanContext
 from tests.fixtures.clock import NOW, FakeClock
 from tests.integration.sync.helpers import add_artists
@@ -165,8 +165,14 @@ def test_retention_deletes_old_finished_rows_only(engine: Engine, session: Sessi
             ErrorLog(source="x", message="m"),
         ]
     )
+    session.add_all([WriteConflict(at=old), WriteConflict(at=NOW)])
     session.commit()
-    assert retention.cleanup(session, NOW) == {"sync_jobs": 2, "cron_runs": 1, "error_log": 1}
+    assert retention.cleanup(session, NOW) == {
+        "sync_jobs": 2,
+        "cron_runs": 1,
+        "error_log": 1,
+        "write_conflicts": 1,
+    }
     session.commit()
     assert sorted(session.scalars(select(SyncJob.key))) == ["2", "new"]  # a pending job is never deleted
 
@@ -264,7 +270,7 @@ async def test_setlistfm_quota_respected_over_a_simulated_day(
     monkeypatch.setenv("IMPORT_MAX_AGE_DAYS", "5000")
     # Scaled down 10x to keep the suite fast (1,300 of 1,440 in production): the same planner code.
     monkeypatch.setenv("SETLISTFM_DAILY_BUDGET", "130")
-    domain_settings.cache_clear()
+    get_settings.cache_clear()
     [artist_id] = add_artists(session, 1)
     session.execute(update(Artist).values(mbid="mb-1", catalog_status="empty"))
     venue_show = _venue_show(session, artist_id, "UTC", (NOW - timedelta(days=2000)).date(), 0)

@@ -9,8 +9,8 @@ import pytest
 from setlist_app.domain.predictions import rank_for_seeding, recency_weighted_counts
 from setlist_app.models import Venue
 from setlist_app.providers.models import Setlist, SetlistSong
+from setlist_app.settings import Settings
 from setlist_app.sync.discovery import _next_status
-from setlist_app.sync.domain import DomainSettings
 from setlist_app.sync.first_run import Progress
 from setlist_app.sync.setlist_import import _pick, played_songs
 
@@ -68,4 +68,4 @@ def test_setlist_pick_skips_empty_placeholders_and_prefers_the_venue_city() -> N
 
 def test_markets_from_a_comma_separated_env_value(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISCOVERY_COUNTRIES", "us, gb ,de")
-    assert DomainSettings().discovery_countries == ["US", "GB", "DE"]
+    assert Settings(_env_file=None).discovery_countries == ["US", "GB", "DE"]
