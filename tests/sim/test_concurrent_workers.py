@@ -2,7 +2,7 @@
 
 A single-worker replay cannot see what several workers do to each other. Here four workers — each a
 thread with its own event loop, engine (connection pool), Redis client and provider clients — drain
-the queue the real tick fills, on one fake clock stepping an hour at a time:
+the queue the real tick fills, on one fake clock stepping three hours at a time:
 
 * six Ticketmaster markets with the same 48 artists, each market listing them in another order,
   discovered concurrently (paged: several requests per scan);
@@ -59,10 +59,11 @@ ARTISTS = 48
 FAILING = [r for r in range(30) if r % 3 == 0]  # 10 artists whose catalog answers 503, spread on day 1
 OK = [r for r in range(30) if r % 3]
 EMPTY = list(range(30, ARTISTS))  # healthy, empty catalogs: due again with the failing ones
-STEP = timedelta(hours=1)
+STEP = timedelta(hours=3)
 DAYS = 3
-KILL = range(30, 32)  # hours with the kill switch on
-STORM = 49  # the hour of the Spotify-wide 429 storm (the failing and empty artists' third round)
+TICKS = DAYS * 8
+KILL = range(11, 13)  # ticks with the kill switch on (day 2)
+STORM = 17  # the tick of the Spotify-wide 429 storm (the failing and empty artists' third round)
 ENABLED = ("ticketmaster_discovery", "catalog_sync")
 
 
@@ -210,7 +211,7 @@ async def test_four_workers_three_days(
     session.execute(
         update(CronSetting)
         .where(CronSetting.name == "catalog_sync")
-        .values(interval_seconds=3600, limit_per_run=500)
+        .values(interval_seconds=STEP.seconds, limit_per_run=500)
     )
     session.execute(  # a daily scan: every round after the first only re-reads what it has
         update(CronSetting).where(CronSetting.name == "ticketmaster_discovery").values(interval_seconds=86400)
@@ -229,9 +230,9 @@ async def test_four_workers_three_days(
     openings: set[datetime] = set()
     health_mismatches: list[tuple[datetime, str, str]] = []
     try:
-        for hour in range(DAYS * 24):
+        for tick in range(TICKS):
             with Session(engine) as s_:
-                status.set_kill_switch(s_, hour in KILL, clock())
+                status.set_kill_switch(s_, tick in KILL, clock())
                 s_.commit()
 
             await crons.tick(tick_ctx)
@@ -241,7 +242,7 @@ async def test_four_workers_three_days(
                 if stored != shown:
                     health_mismatches.append((clock(), stored, shown))
             storm = None
-            if hour == STORM:
+            if tick == STORM:
                 storm = Fault("/spotify/v1/*", "429", remaining=500, retry_after=0.01)
                 control.add(storm)
             for future in [w.start_drain() for w in workers]:
@@ -303,7 +304,7 @@ async def test_four_workers_three_days(
         got = {p: counted[day].calls_today.get(p, 0) for p in expected}
         if got != dict(expected):
             problems[f"3. budget on {day}"] = (got, dict(expected))
-    series = await usage.calls_per_hour(aredis, clock(), DAYS * 24 + 2)
+    series = await usage.calls_per_hour(aredis, clock(), DAYS * 24 + 3)
     totals = sum(hits_by_day.values(), Counter())
     charted = {p: sum(int(row[p]) for row in series) for p in totals}
     if charted != dict(totals):
