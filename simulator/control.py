@@ -57,6 +57,12 @@ class Control:
         with self._lock:
             self.faults.append(fault)
 
+    def remove(self, fault: Fault) -> None:
+        """End a fault early (a storm that is over), whatever count it has left."""
+        with self._lock:
+            if fault in self.faults:
+                self.faults.remove(fault)
+
     def reset(self) -> None:
         with self._lock:
             self.hits.clear()

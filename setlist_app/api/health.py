@@ -1,5 +1,5 @@
 """`/healthz` (liveness: the process answers) and `/readyz` (dependencies: database, Redis, the sync
-worker's heartbeat, migrations at head). JSON bodies; 200 when everything required passes, else 503.
+health verdict the banner shows — "down" when no worker beats —, migrations at head). JSON bodies; 200 when everything required passes, else 503.
 """
 
 from __future__ import annotations
@@ -9,16 +9,17 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from setlist_app.db import app_redis, get_engine
 from setlist_app.migrations import is_at_head
-from setlist_app.models import SyncStatus
 from setlist_app.models.base import utcnow
 from setlist_app.settings import get_settings
+from setlist_app.sync.status import get_status, read_health
 
 _cache: dict[str, Any] = {}
 
@@ -41,14 +42,15 @@ async def _redis() -> str:
 
 
 def _worker() -> str:
-    with get_engine().connect() as conn:
-        beat = conn.execute(select(SyncStatus.worker_heartbeat_at).where(SyncStatus.id == 1)).scalar()
-    if beat is None:
-        raise RuntimeError("no sync worker has ever reported")
-    age = (utcnow() - beat).total_seconds()
-    if age > get_settings().sync_heartbeat_stale_seconds:
-        raise RuntimeError(f"last sync worker heartbeat {age:.0f} s ago")
-    return f"heartbeat {age:.0f} s ago"
+    """The sync health verdict (`status.read_health`, what the banner shows); "down" fails."""
+    now = utcnow()
+    with Session(get_engine()) as session:
+        health = read_health(session, now)
+        beat = get_status(session).worker_heartbeat_at
+    age = "no heartbeat yet" if beat is None else f"heartbeat {(now - beat).total_seconds():.0f} s ago"
+    if health.level == "down":
+        raise RuntimeError(f"{health.message} ({age})")
+    return f"{health.level}, {age}"
 
 
 def _migrations() -> str:

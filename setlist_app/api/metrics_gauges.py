@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from datetime import datetime
+from typing import get_args
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
@@ -25,10 +26,11 @@ from setlist_app.models.base import utcnow
 from setlist_app.services import success_metrics
 from setlist_app.services.admin.providers import daily_quotas
 from setlist_app.settings import Settings
-from setlist_app.sync import budget
+from setlist_app.sync import budget, status
 
 ARQ_QUEUE_KEY = "arq:queue"  # arq's default queue name
 CIRCUIT_STATES = ("closed", "open", "half_open")
+HEALTH_LEVELS = get_args(status.HealthLevel)
 
 
 class _Families(Collector):
@@ -52,14 +54,19 @@ def _database_families(engine: Engine, now: datetime) -> list[GaugeMetricFamily]
     heartbeat = _gauge("setlist_worker_heartbeat_age_seconds", "Seconds since a worker's last sync tick")
     paused = _gauge("setlist_sync_planners_paused", "1 when the budget alarm or kill switch pauses planners")
     alarm = _gauge("setlist_sync_budget_alarm", "1 while the budget/spike alarm is raised")
+    health = _gauge("setlist_sync_health", "The banner's sync health verdict (1 = current)", ["level"])
+    with Session(engine) as session:
+        level = status.read_health(session, now).level
+    for candidate in HEALTH_LEVELS:
+        health.add_metric([candidate], 1.0 if level == candidate else 0.0)
     with engine.connect() as conn:
-        for kind, status, n in conn.execute(
+        for kind, job_status, n in conn.execute(
             text(
                 "SELECT kind, status, count(*) FROM sync_jobs WHERE status IN ('pending', 'running')"
                 " GROUP BY kind, status"
             )
         ):
-            jobs.add_metric([kind, status], n)
+            jobs.add_metric([kind, job_status], n)
         for provider, state in conn.execute(text("SELECT provider, state FROM provider_circuits")):
             for candidate in CIRCUIT_STATES:
                 circuits.add_metric([provider, candidate], 1.0 if state == candidate else 0.0)
@@ -84,7 +91,7 @@ def _database_families(engine: Engine, now: datetime) -> list[GaugeMetricFamily]
             heartbeat.add_metric([], (now - beat).total_seconds())
         paused.add_metric([], float(bool(row[1] or row[2])))
         alarm.add_metric([], float(row[3] is not None))
-    return [jobs, circuits, backoff, heartbeat, paused, alarm]
+    return [jobs, circuits, backoff, heartbeat, paused, alarm, health]
 
 
 def _success_families(
@@ -132,16 +139,24 @@ async def _redis_families(
     limits.add_metric(["jobs_per_minute_alert"], settings.sync_jobs_per_minute_alert)
     limits.add_metric(["jobs_per_day"], settings.sync_jobs_per_day_budget)
     limits.add_metric(["provider_calls_per_day"], settings.sync_provider_calls_per_day_budget)
-    calls = _gauge("setlist_budget_provider_calls_today", "Provider calls counted today", ["provider"])
+    calls = _gauge("setlist_budget_provider_calls_today", "HTTP requests to a provider today", ["provider"])
     for provider, n in sorted(used.calls_today.items()):
         calls.add_metric([provider], n)
+    requests = _gauge(
+        "setlist_budget_provider_requests_today",
+        "HTTP requests to a provider today by outcome (2xx, 4xx, 429, 5xx, network)",
+        ["provider", "outcome"],
+    )
+    for provider, outcomes in sorted(used.outcomes_today.items()):
+        for outcome, n in sorted(outcomes.items()):
+            requests.add_metric([provider, outcome], n)
     quotas = _gauge("setlist_provider_daily_quota", "A provider's daily call quota", ["provider"])
     for provider, quota in sorted(daily_quotas(settings).items()):
         if quota:
             quotas.add_metric([provider], quota)
     depth = _gauge("setlist_arq_queue_depth", "Jobs waiting in the arq queue (Redis)")
     depth.add_metric([], await queue.zcard(ARQ_QUEUE_KEY))
-    return [jobs, limits, calls, quotas, depth]
+    return [jobs, limits, calls, requests, quotas, depth]
 
 
 async def state_registry(engine: Engine, app: Redis, queue: Redis, settings: Settings) -> CollectorRegistry:

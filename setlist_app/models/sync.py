@@ -31,7 +31,7 @@ class SyncStatus(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     phase: str = Field(default="idle", max_length=32)
-    health: str = Field(default="ok", max_length=16)  # ok | degraded | down
+    health: str = Field(default="ok", max_length=16)  # status.read_health's level, stored by each tick
     message: str | None = Field(default=None, max_length=500)
     last_success: dict[str, Any] = json_field(dict)  # kind -> iso time
     last_failure: dict[str, Any] = json_field(dict)  # kind -> {"at": iso, "error": str}

@@ -87,6 +87,11 @@ PROVIDER_429 = Counter("setlist_provider_429", "429 answers from a provider (sha
 PROVIDER_SECONDS = Histogram(
     "setlist_provider_request_seconds", "Provider HTTP request latency", ["provider"], buckets=LATENCY_BUCKETS
 )
+WRITE_CONFLICTS = Counter(
+    "setlist_write_conflicts",
+    "Database write conflicts retried by the sync pipeline (version race, deadlock, serialization)",
+    ["kind"],
+)
 RATE_LIMIT_WAIT = Counter(
     "setlist_rate_limit_wait_seconds", "Seconds spent waiting for a shared rate-limit slot", ["provider"]
 )

@@ -1,8 +1,16 @@
 """Circuit breakers persisted in the database, safe across processes.
 
-Provider circuits (table provider_circuits): closed → open on an error storm (N failures within a
-window) or immediately on an exhausted quota; after the cool-down one caller wins the half-open
-probe (an atomic UPDATE ... RETURNING); its success closes the circuit, its failure re-opens it.
+Provider circuits (table provider_circuits) open on provider-wide symptoms only:
+- an exhausted quota (`QuotaExceeded`) opens the circuit at once;
+- N counted failures in a row within the window open it (a success anywhere resets the count).
+  Counted are 429s the client's own retries could not ride out, timeouts and connection errors —
+  provider-wide by nature, whoever asked — and 5xx or unusable answers for a key (an artist, a
+  market) with a clean record. A key that has failed before while the provider served others is
+  failing on its own: its failures are the per-artist breaker's business and leave the provider
+  circuit alone, so a handful of broken artists whose retries fall due together cannot open the
+  circuit and skip every healthy artist behind them.
+After the cool-down one caller wins the half-open probe (an atomic UPDATE ... RETURNING); its
+success closes the circuit, its failure re-opens it.
 
 Per-artist catalog breaker (artists.catalog_failures / catalog_backoff_until): 3 consecutive failures
 start a 72 h backoff. Every transition is a single UPDATE evaluated by the database against the
@@ -25,7 +33,7 @@ from sqlmodel import Session
 
 from setlist_app.models.catalog import Artist
 from setlist_app.models.sync import ProviderCircuit
-from setlist_app.providers.errors import ProviderError, QuotaExceeded
+from setlist_app.providers.errors import ProviderError, QuotaExceeded, RateLimited, Unavailable
 
 CATALOG_FAILURE_LIMIT = 3
 CATALOG_BACKOFF = timedelta(hours=72)
@@ -164,19 +172,34 @@ def record_failure(
     return CircuitState(row.state)
 
 
+def provider_wide(error: ProviderError) -> bool:
+    """A symptom of the provider, whoever asked: quota, 429, timeout or no connection."""
+    return isinstance(error, QuotaExceeded | RateLimited) or (
+        isinstance(error, Unavailable) and error.status is None
+    )
+
+
 def record_outcome(
     session: Session,
     provider: str,
     now: datetime,
     error: BaseException | None = None,
     policy: CircuitPolicy = DEFAULT_POLICY,
+    *,
+    key_failing: bool = False,
 ) -> CircuitState | None:
-    """Feed a call's outcome to the breaker: None/NotFound = success, QuotaExceeded opens at once."""
+    """Feed a call's outcome to the breaker: None/NotFound = success, QuotaExceeded opens at once.
+
+    `key_failing`: the call was for a key (artist, market) that already failed while the provider
+    served others; unless the error is provider-wide it leaves the circuit as it is.
+    """
     if error is None or (isinstance(error, ProviderError) and not error.counts_as_failure):
         record_success(session, provider, now)
         return CircuitState.CLOSED
     if not isinstance(error, ProviderError):
         return None  # our own bug, not the provider's health
+    if key_failing and not provider_wide(error):
+        return None  # the key's own breaker counts it
     return record_failure(
         session, provider, now, str(error), quota=isinstance(error, QuotaExceeded), policy=policy
     )

@@ -8,6 +8,7 @@ import httpx
 from redis.asyncio import Redis
 
 from setlist_app.db import app_redis
+from setlist_app.providers import request_counter
 from setlist_app.providers.musicbrainz import MusicBrainzClient
 from setlist_app.providers.ratelimit import RateLimiter, RatePolicy
 from setlist_app.providers.setlistfm import SetlistFmClient
@@ -71,13 +72,14 @@ def build_providers(
     transport: httpx.AsyncBaseTransport | None = None,
     policies: dict[str, RatePolicy] | None = None,
 ) -> Providers:
-    """Every client from `settings`. `redis` should be on `settings.redis_db_app` (made if omitted)."""
+    """Every client from `settings`, each request counted (`request_counter`). `redis` should be on
+    `settings.redis_db_app` (made if omitted)."""
     owned = None
     if redis is None:
         redis = owned = app_redis(settings)
     limiter = RateLimiter(redis, policies or rate_policies(settings), prefix=RATE_LIMIT_PREFIX)
     common = {"limiter": limiter, "transport": transport, "timeout": settings.http_timeout_seconds}
-    return Providers(
+    providers = Providers(
         spotify=SpotifyClient(
             settings.provider_url("spotify"),
             settings.provider_url("spotify_accounts"),
@@ -97,3 +99,7 @@ def build_providers(
         limiter=limiter,
         _owned_redis=owned,
     )
+    count = request_counter.hook(redis)  # every request, on the Redis the limiter shares
+    for client in (providers.spotify, providers.ticketmaster, providers.setlistfm, providers.musicbrainz):
+        client.http.on_request = count
+    return providers

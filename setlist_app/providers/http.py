@@ -21,6 +21,7 @@ from setlist_app.providers.errors import (
     Unavailable,
 )
 from setlist_app.providers.ratelimit import RateLimiter
+from setlist_app.providers.request_counter import RequestHook, outcome_of
 
 #: Provider-specific classification of a non-2xx response; None falls back to the defaults.
 Classifier = Callable[[str, httpx.Response], ProviderError | None]
@@ -95,6 +96,9 @@ class ProviderHttp:
         self._on_unauthorized = on_unauthorized
         self.max_retries = max_retries
         self.max_retry_after = max_retry_after
+        #: Called once per exchange (each page, each retry, each failure); the factory wires the
+        #: shared request counter (`request_counter.hook`).
+        self.on_request: RequestHook | None = None
         self.client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
             transport=transport,
@@ -136,13 +140,19 @@ class ProviderHttp:
         try:
             response = await self.client.get(path, params=params, headers=headers)
         except httpx.TimeoutException as exc:
-            metrics.provider_call(self.provider, "timeout", started)
+            await self._record("timeout", started)
             raise Unavailable(self.provider, f"timeout: {exc!r}") from exc
         except httpx.HTTPError as exc:
-            metrics.provider_call(self.provider, "error", started)
+            await self._record("error", started)
             raise Unavailable(self.provider, f"transport error: {exc!r}") from exc
-        metrics.provider_call(self.provider, response.status_code, started)
+        await self._record(response.status_code, started)
         return response
+
+    async def _record(self, status: int | str, started: float) -> None:
+        """One exchange: the process metric, and the shared request counter when one is wired."""
+        metrics.provider_call(self.provider, status, started)
+        if self.on_request is not None:
+            await self.on_request(self.provider, outcome_of(status if isinstance(status, int) else None))
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -138,7 +138,7 @@ class RateLimiter:
                 "used_today": None,
                 "paused_for": round(float(paused) - now, 3) if paused and float(paused) > now else 0.0,
                 "slow_mode": bool(slow),
-                **{_text(k): float(v) for k, v in stats.items()},
+                **{text_of(k): float(v) for k, v in stats.items()},
             }
             if per_day:
                 day = await self._windows.get_window_stats(per_day, provider)
@@ -162,5 +162,6 @@ class RateLimiter:
         await pipe.execute()
 
 
-def _text(value: bytes | str) -> str:
+def text_of(value: bytes | str) -> str:
+    """A Redis key or field as text (clients may or may not decode responses)."""
     return value.decode() if isinstance(value, bytes) else value

@@ -1,4 +1,7 @@
-"""Budgets and the spike alarm: jobs per minute/day and provider calls per day, counted in Redis.
+"""Budgets and the spike alarm: jobs per minute/day and provider requests per day, counted in Redis.
+
+Provider requests are counted per HTTP exchange by the provider clients themselves
+(`providers.request_counter`); this module reads those counters next to its own job counters.
 
 Counters are bucketed by the (possibly simulated) clock, so the fake-clock simulation exercises
 the same code. Over a budget, `evaluate()` returns an alert; the tick then pauses non-essential
@@ -12,12 +15,12 @@ from datetime import datetime, timedelta
 
 from redis.asyncio import Redis
 
+from setlist_app.providers import request_counter
 from setlist_app.settings import Settings
 
 _PREFIX = "sync:budget"
 _MINUTE_TTL = 3 * 3600
 _DAY_TTL = 3 * 86400
-_HOUR_HISTORY_TTL = 8 * 86400  # provider calls per hour feed the success metrics' 7-day history
 
 
 def _minute(now: datetime) -> str:
@@ -28,15 +31,12 @@ def _day(now: datetime) -> str:
     return now.strftime("%Y%m%d")
 
 
-def _hour(now: datetime) -> str:
-    return now.strftime("%Y%m%d%H")
-
-
 @dataclass(frozen=True)
 class BudgetUsage:
     jobs_last_minute: int  # the busier of the current and the previous minute
     jobs_today: int
-    calls_today: dict[str, int] = field(default_factory=dict)
+    calls_today: dict[str, int] = field(default_factory=dict)  # HTTP requests per provider
+    outcomes_today: dict[str, dict[str, int]] = field(default_factory=dict)  # provider -> outcome -> n
 
 
 async def count_job(redis: Redis, now: datetime) -> None:
@@ -49,25 +49,14 @@ async def count_job(redis: Redis, now: datetime) -> None:
         await pipe.execute()
 
 
-async def count_provider_call(redis: Redis, provider: str, now: datetime, n: int = 1) -> None:
-    """Count external calls made to a provider."""
-    key = f"{_PREFIX}:calls:d:{_day(now)}"
-    hour_key = f"{_PREFIX}:calls:h:{_hour(now)}"
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.hincrby(key, provider, n)
-        pipe.expire(key, _DAY_TTL)
-        pipe.hincrby(hour_key, provider, n)
-        pipe.expire(hour_key, _HOUR_HISTORY_TTL)
-        await pipe.execute()
-
-
 async def usage(redis: Redis, now: datetime) -> BudgetUsage:
     """Current counters."""
     current, previous, today, calls = await _read(redis, now)
     return BudgetUsage(
         jobs_last_minute=max(int(current or 0), int(previous or 0)),
         jobs_today=int(today or 0),
-        calls_today={k.decode() if isinstance(k, bytes) else k: int(v) for k, v in calls.items()},
+        calls_today=request_counter.totals(calls),
+        outcomes_today=request_counter.by_outcome(calls),
     )
 
 
@@ -82,17 +71,14 @@ async def jobs_per_minute(redis: Redis, now: datetime, minutes: int = 60) -> lis
 async def calls_per_hour(
     redis: Redis, now: datetime, hours: int = 24
 ) -> list[tuple[datetime, dict[str, int]]]:
-    """Provider calls per hour for the last `hours` hours, oldest first."""
+    """Provider requests per hour for the last `hours` hours, oldest first."""
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
     times = [start + timedelta(hours=i) for i in range(hours)]
     async with redis.pipeline(transaction=False) as pipe:
         for t in times:
-            pipe.hgetall(f"{_PREFIX}:calls:h:{_hour(t)}")
+            pipe.hgetall(request_counter.hour_key(t))
         rows = await pipe.execute()
-    return [
-        (t, {k.decode() if isinstance(k, bytes) else k: int(v) for k, v in row.items()})
-        for t, row in zip(times, rows, strict=True)
-    ]
+    return [(t, request_counter.totals(row)) for t, row in zip(times, rows, strict=True)]
 
 
 async def _read(redis: Redis, now: datetime) -> list:
@@ -100,7 +86,7 @@ async def _read(redis: Redis, now: datetime) -> list:
         pipe.get(f"{_PREFIX}:jobs:m:{_minute(now)}")
         pipe.get(f"{_PREFIX}:jobs:m:{_minute(now - timedelta(minutes=1))}")
         pipe.get(f"{_PREFIX}:jobs:d:{_day(now)}")
-        pipe.hgetall(f"{_PREFIX}:calls:d:{_day(now)}")
+        pipe.hgetall(request_counter.day_key(now))
         return await pipe.execute()
 
 

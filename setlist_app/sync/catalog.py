@@ -24,7 +24,7 @@ from setlist_app.models.sync import JobStatus, ProviderCircuit, SyncJob
 from setlist_app.providers import breaker
 from setlist_app.providers.errors import ProviderError
 from setlist_app.providers.models import SpotifyAlbum, SpotifyTrack
-from setlist_app.sync import artist_writes, budget, jobs, kinds
+from setlist_app.sync import artist_writes, jobs, kinds
 from setlist_app.sync._sql import next_upcoming_show_at
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.executors import executor
@@ -139,21 +139,16 @@ def _failure_values(now: datetime, error: str) -> Any:
 
 
 async def _fetch(ctx: SyncContext, spotify_id: str) -> tuple[list[tuple[SpotifyAlbum, SpotifyTrack]], int]:
-    """Every (album, track) of the artist and the number of client calls made."""
+    """Every (album, track) of the artist and the number of client calls made (the client counts
+    each HTTP request in the budget, pages and retries included)."""
     spotify = ctx.providers.spotify
-    calls = 1
-    try:
-        albums = await spotify.artist_albums(spotify_id)
-        items: list[tuple[SpotifyAlbum, SpotifyTrack]] = []
-        for album in albums:
-            calls += 1
-            tracks = await spotify.album_tracks(album.id)
-            # Compilations and collaborations carry other artists' tracks: keep this artist's.
-            items.extend((album, t) for t in tracks if not t.artist_ids or spotify_id in t.artist_ids)
-        return items, calls
-    finally:
-        if ctx.redis is not None:
-            await budget.count_provider_call(ctx.redis, PROVIDER, ctx.now(), calls)
+    albums = await spotify.artist_albums(spotify_id)
+    items: list[tuple[SpotifyAlbum, SpotifyTrack]] = []
+    for album in albums:
+        tracks = await spotify.album_tracks(album.id)
+        # Compilations and collaborations carry other artists' tracks: keep this artist's.
+        items.extend((album, t) for t in tracks if not t.artist_ids or spotify_id in t.artist_ids)
+    return items, 1 + len(albums)
 
 
 def _upsert_catalog(
@@ -221,7 +216,9 @@ async def sync_catalog(ctx: SyncContext, job: SyncJob) -> dict[str, Any]:
         items, calls = await _fetch(ctx, artist.spotify_id)
     except ProviderError as exc:
         with ctx.session() as session:
-            breaker.record_outcome(session, PROVIDER, ctx.now(), exc, policy)
+            # An artist that failed before fails on its own: its breaker, not Spotify's, counts it.
+            failing = artist.catalog_failures > 0
+            breaker.record_outcome(session, PROVIDER, ctx.now(), exc, policy, key_failing=failing)
             artist_writes.update_artist(
                 session, artist.id, _failure_values(ctx.now(), str(exc)), now=ctx.now()
             )

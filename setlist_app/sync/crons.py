@@ -150,7 +150,7 @@ async def _run_planner(
 
 
 async def tick(ctx: SyncContext, now: datetime | None = None, *, queue: ArqRedis | None = None) -> TickReport:
-    """Budget check, due planners, due jobs handed to arq (when a queue is given), heartbeat."""
+    """Budget check, due planners, due jobs handed to arq (when a queue is given), heartbeat, health."""
     now = now or ctx.now()
     report = TickReport()
     with ctx.session() as session:
@@ -193,5 +193,6 @@ async def tick(ctx: SyncContext, now: datetime | None = None, *, queue: ArqRedis
             jobs_last_minute=used.jobs_last_minute,
             jobs_today=used.jobs_today,
         )
+        status.store_health(session, now, ctx.settings)
         session.commit()
     return report

@@ -2,18 +2,22 @@
 
 The planner asks for one job per market (country); the executor reads every music event of that
 market in [now - lookback, now + horizon), drops festivals, tribute acts, non-music listings and
-residencies (domain.event_filters), and upserts artists, venues and shows. Shows are matched by
-Ticketmaster id first, then by artist + venue + local date (the second de-duplication key), and
-cancellations, postponements and reschedules are applied to shows we already have. New shows get
-their community prediction row in `waiting_catalog` state; nothing here requests other jobs.
+residencies (domain.event_filters), and upserts artists, venues and shows in three short
+transactions (artists and venues in Ticketmaster id order, so concurrent scans of overlapping
+markets cannot deadlock; one the database still reports is retried by `transactions.write`).
+Shows are matched by Ticketmaster id first, then by artist + venue + local date (the second
+de-duplication key), and cancellations, postponements and reschedules are applied to shows we
+already have. New shows get their community prediction row in `waiting_catalog` state; nothing here
+requests other jobs.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select, update
@@ -29,7 +33,7 @@ from setlist_app.providers.errors import NotFound, ProviderError
 from setlist_app.providers.models import TmAttraction, TmEvent, TmVenue
 from setlist_app.providers.ticketmaster import MUSIC_SEGMENT_ID, show_status_for
 from setlist_app.settings import get_settings
-from setlist_app.sync import artist_writes, jobs, kinds
+from setlist_app.sync import artist_writes, jobs, kinds, transactions
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.domain import (
     ProviderBlocked,
@@ -46,6 +50,7 @@ _ARTISTS = Artist.__table__
 _VENUES = Venue.__table__
 _SHOWS = Show.__table__
 _PREDICTIONS = Prediction.__table__
+T = TypeVar("T")
 
 
 @planner(
@@ -96,9 +101,26 @@ async def discover_market(ctx: SyncContext, job: Any) -> dict[str, Any]:
         events = []
     except ProviderError as exc:
         raise jobs.JobFailed(str(exc), retry=True) from exc
-    with ctx.session() as session:
-        report = apply_events(session, events, ctx.now())
-        session.commit()
+    now = ctx.now()
+    report = DiscoveryReport(events=len(events))
+    kept = select_events(events, report)
+
+    async def phase(fn: Callable[[Session, DiscoveryReport], T]) -> T:
+        """One short transaction, retried whole on a deadlock: its counts are kept once it commits."""
+        part = DiscoveryReport()
+
+        def attempt(session: Session) -> T:
+            nonlocal part
+            part = DiscoveryReport()
+            return fn(session, part)
+
+        result = await transactions.write(ctx, attempt)
+        report.merge(part)
+        return result
+
+    artists = await phase(lambda s, r: upsert_artists(s, kept, now, r))
+    venues = await phase(lambda s, r: upsert_venues(s, kept, now, r))
+    await phase(lambda s, r: upsert_shows(s, kept, artists, venues, now, r))
     return report.as_dict()
 
 
@@ -117,18 +139,34 @@ class DiscoveryReport:
     status_changes: int = 0
     duplicates: int = 0
 
+    def merge(self, other: DiscoveryReport) -> None:
+        """Add another report's counts (a phase's, once its transaction committed)."""
+        for name, value in other.__dict__.items():
+            if name == "skipped":
+                self.skipped.update(other.skipped)
+            elif name != "events":
+                setattr(self, name, getattr(self, name) + value)
+
     def as_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "skipped"}
         return {**out, "skipped": dict(self.skipped)}
 
 
 def apply_events(session: Session, events: list[TmEvent], now: datetime) -> DiscoveryReport:
-    """Filter and upsert a batch of Ticketmaster events; the caller commits."""
+    """Filter and upsert a batch of Ticketmaster events in one transaction; the caller commits."""
     report = DiscoveryReport(events=len(events))
+    kept = select_events(events, report)
+    artists = upsert_artists(session, kept, now, report)
+    venues = upsert_venues(session, kept, now, report)
+    upsert_shows(session, kept, artists, venues, now, report)
+    return report
+
+
+def select_events(events: list[TmEvent], report: DiscoveryReport) -> list[TmEvent]:
+    """The events to import, in the provider's order; the others are counted by reason."""
     residency = residency_event_ids(events)
     min_upcoming = get_settings().discovery_min_upcoming_events
-    artists: dict[str, int] = {}
-    venues: dict[str, Venue] = {}
+    kept = []
     for event in events:
         verdict = classify_event(event)
         reasons = list(verdict.reasons)
@@ -144,14 +182,48 @@ def apply_events(session: Session, events: list[TmEvent], now: datetime) -> Disc
         if reasons:
             report.skipped.update(set(reasons))
             continue
-        assert headliner is not None and event.venue is not None and event.local_date is not None
+        assert event.venue is not None and event.local_date is not None
         report.kept += 1
-        if headliner.id not in artists:
-            artists[headliner.id] = _upsert_artist(session, headliner, now, report)
-        if event.venue.id not in venues:
-            venues[event.venue.id] = _upsert_venue(session, event.venue, now, report)
-        _upsert_show(session, event, artists[headliner.id], venues[event.venue.id], now, report)
-    return report
+        kept.append(event)
+    return kept
+
+
+# Concurrent scans of overlapping markets meet the same artists in different orders: upserting
+# artists and venues sorted by their Ticketmaster id makes every worker take those row locks in
+# the same order, so two scans wait for each other but never deadlock.
+def upsert_artists(
+    session: Session, kept: list[TmEvent], now: datetime, report: DiscoveryReport
+) -> dict[str, int]:
+    """Every headliner of `kept`, by Ticketmaster id order: Ticketmaster id -> artist id."""
+    headliners: dict[str, TmAttraction] = {}
+    for event in kept:
+        headliners.setdefault(event.attractions[0].id, event.attractions[0])
+    return {tm_id: _upsert_artist(session, headliners[tm_id], now, report) for tm_id in sorted(headliners)}
+
+
+def upsert_venues(
+    session: Session, kept: list[TmEvent], now: datetime, report: DiscoveryReport
+) -> dict[str, Venue]:
+    """Every venue of `kept`, by Ticketmaster id order: Ticketmaster id -> venue."""
+    found: dict[str, TmVenue] = {}
+    for event in kept:
+        assert event.venue is not None
+        found.setdefault(event.venue.id, event.venue)
+    return {tm_id: _upsert_venue(session, found[tm_id], now, report) for tm_id in sorted(found)}
+
+
+def upsert_shows(
+    session: Session,
+    kept: list[TmEvent],
+    artists: dict[str, int],
+    venues: dict[str, Venue],
+    now: datetime,
+    report: DiscoveryReport,
+) -> None:
+    """Insert or update each event's show (each market lists its own shows: no shared rows)."""
+    for event in kept:
+        assert event.venue is not None
+        _upsert_show(session, event, artists[event.attractions[0].id], venues[event.venue.id], now, report)
 
 
 def _free(session: Session, column: Any, value: str | None, artist_id: int | None = None) -> str | None:

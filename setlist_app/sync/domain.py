@@ -1,9 +1,10 @@
 """Shared pieces of the domain sync jobs: guarded provider calls, budgets, first-run state.
 
 Every external call an executor makes goes through `call_provider`: the provider's circuit is
-consulted first (an open circuit skips the call), the outcome is fed back to the breaker, and the
-call is counted in the daily budget. Planners use `provider_ready` to stay idle while a provider is
-unconfigured or its circuit is open, so they never queue work that cannot run.
+consulted first (an open circuit skips the call) and the outcome is fed back to the breaker; the
+client counts each HTTP request it makes in the daily budget (`providers.request_counter`).
+Planners use `provider_ready` to stay idle while a provider is unconfigured or its circuit is open,
+so they never queue work that cannot run.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def provider_ready(p: Any, *names: str) -> bool:
 async def call_provider(
     ctx: SyncContext, provider: str, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
 ) -> T:
-    """One guarded provider call: breaker check, outcome recorded, call counted in the budget."""
+    """One guarded provider call: breaker check and outcome recorded (the client counts each request)."""
     policy = breaker.CircuitPolicy.from_settings(ctx.settings)
     with ctx.session() as session:
         if not breaker.allow_request(session, provider, ctx.now(), policy):
@@ -60,9 +61,6 @@ async def call_provider(
         with ctx.session() as session:
             breaker.record_outcome(session, provider, ctx.now(), exc, policy)
         raise
-    finally:
-        if ctx.redis is not None:
-            await budget.count_provider_call(ctx.redis, provider, ctx.now())
     with ctx.session() as session:
         breaker.record_outcome(session, provider, ctx.now(), None, policy)
     return result

@@ -20,9 +20,11 @@ from sqlmodel import Session
 
 from setlist_app import clock
 from setlist_app.models.sync import ProviderCircuit, SyncStatus, WriteConflict
+from setlist_app.observability import metrics
 from setlist_app.settings import Settings, get_settings
 
 HealthLevel = Literal["ok", "syncing", "degraded", "down"]
+WriteConflictKind = Literal["version", "deadlock", "serialization"]
 _STATUS = SyncStatus.__table__
 _log = logging.getLogger(__name__)
 
@@ -64,9 +66,15 @@ def record_outcome(session: Session, kind: str, now: datetime, *, error: str | N
     session.add(row)
 
 
-def count_write_conflict(engine: Engine, n: int = 1) -> None:
+def count_write_conflict(engine: Engine, n: int = 1, *, kind: WriteConflictKind = "version") -> None:
     """Count write conflicts in their own transaction so a rollback cannot lose them: the running
-    total in sync_status and a timed `write_conflicts` row (the per-hour and per-day figures)."""
+    total in sync_status and a timed `write_conflicts` row (the per-hour and per-day figures).
+
+    `kind`: "version" (an optimistic artist update lost its race), "deadlock" or "serialization"
+    (the database aborted a transaction that was then retried). All count toward the one figure
+    the dashboard and the budget show; `/metrics` splits them by kind.
+    """
+    metrics.WRITE_CONFLICTS.labels(kind).inc(n)
     with engine.begin() as conn:
         conn.execute(
             update(_STATUS).where(_STATUS.c.id == 1).values(write_conflicts=_STATUS.c.write_conflicts + n)
@@ -147,9 +155,10 @@ def set_budget_state(session: Session, now: datetime, alert: str | None) -> None
 
 
 def set_kill_switch(session: Session, on: bool, now: datetime) -> None:
-    """Admin kill switch: pauses every planner and stops claiming jobs."""
+    """Admin kill switch: pauses every planner and stops claiming jobs (the health shows it at once)."""
     _update(session, kill_switch=on, updated_at=now)
     _log.warning("kill switch %s", "on: planners and dispatch paused" if on else "off: planners resume")
+    store_health(session, now)
 
 
 def _recent_unresolved_failures(row: SyncStatus, now: datetime, window: timedelta) -> list[str]:
@@ -163,9 +172,21 @@ def _recent_unresolved_failures(row: SyncStatus, now: datetime, window: timedelt
 
 
 def read_health(session: Session, now: datetime, settings: Settings | None = None) -> Health:
-    """The banner's verdict: down (no live worker), degraded (paused, alert, failures), syncing (progress) or ok."""
-    settings = settings or get_settings()
-    row = get_status(session)
+    """The health verdict — the one rule the banner, `/readyz`, the dashboard and `/metrics` use:
+    down (no live worker), degraded (paused, alert, open circuits, failures), syncing (progress) or ok."""
+    return _verdict(session, get_status(session), now, settings or get_settings())
+
+
+def store_health(session: Session, now: datetime, settings: Settings | None = None) -> Health:
+    """Write the verdict into `sync_status.health` (every tick, and when the kill switch flips), so
+    the row holds the health the banner shows. A dead worker cannot write "down": readers that find
+    its heartbeat stale report it through `read_health`."""
+    verdict = _verdict(session, get_status(session, for_update=True), now, settings or get_settings())
+    _update(session, health=verdict.level)
+    return verdict
+
+
+def _verdict(session: Session, row: SyncStatus, now: datetime, settings: Settings) -> Health:
     stale = timedelta(seconds=settings.sync_heartbeat_stale_seconds)
     if row.worker_heartbeat_at is None or now - row.worker_heartbeat_at > stale:
         return Health("down", "Background sync is not running, so new shows and setlists may be missing.")

@@ -16,7 +16,7 @@ from setlist_app.models.ops import AdminAuditLog, Alert, ContentFlag, ErrorLog
 from setlist_app.models.sync import SyncJob
 from setlist_app.models.users import User
 from setlist_app.models.voting import Activity, PredictionSong, Vote
-from setlist_app.providers import breaker
+from setlist_app.providers import breaker, request_counter
 from setlist_app.services import moderation as reports
 from setlist_app.services.admin import artists, moderation, overview, providers, usage, users
 from setlist_app.services.admin.audit import AdminError
@@ -289,8 +289,8 @@ async def test_usage_series_budget_and_rates(
         for _ in range(3):
             await budget.count_job(redis, now)
         await budget.count_job(redis, now - timedelta(minutes=2))
-        await budget.count_provider_call(redis, "spotify", now, 5)
-        await budget.count_provider_call(redis, "ticketmaster", now - timedelta(hours=1), 2)
+        await request_counter.count_provider_call(redis, "spotify", now, 5)
+        await request_counter.count_provider_call(redis, "ticketmaster", now - timedelta(hours=1), 2)
         jobs = await usage.jobs_per_minute(redis, now)
         assert (
             len(jobs) == 60

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from setlist_app.models.catalog import Artist
 from setlist_app.providers import breaker
 from setlist_app.providers.breaker import CircuitPolicy, CircuitState
-from setlist_app.providers.errors import NotFound, QuotaExceeded, Unavailable
+from setlist_app.providers.errors import NotFound, QuotaExceeded, RateLimited, Unavailable
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 POLICY = CircuitPolicy(
@@ -62,6 +62,21 @@ def test_scattered_failures_do_not_open_and_not_found_is_healthy(session: Sessio
     breaker.record_outcome(session, p, T0 + timedelta(hours=2), NotFound(p), POLICY)
     assert breaker.circuits(session)[0].failures == 0
     assert breaker.record_outcome(session, p, T0, ValueError("our bug"), POLICY) is None
+
+
+def test_failures_of_artists_already_failing_leave_the_circuit_to_their_breaker(session: Session) -> None:
+    """The circuit's scope (breaker docstring): a 503 for a key that failed before does not count,
+    however many arrive together; provider-wide symptoms count whoever asked."""
+    p = "spotify"
+    for i in range(POLICY.failure_threshold * 3):
+        at = T0 + timedelta(seconds=i)
+        error = Unavailable(p, "HTTP 503", status=503)
+        assert breaker.record_outcome(session, p, at, error, POLICY, key_failing=True) is None
+    assert breaker.open_count(session) == 0
+    for i in range(POLICY.failure_threshold):  # a 429 storm, or timeouts, for the same failing keys
+        error = RateLimited(p, 1.0) if i % 2 else Unavailable(p, "timeout")
+        breaker.record_outcome(session, p, T0 + timedelta(seconds=60 + i), error, POLICY, key_failing=True)
+    assert _state(session, p) == CircuitState.OPEN
 
 
 def test_exactly_one_probe_across_processes(engine: Engine) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from setlist_app.models import CronRun, CronSetting
+from setlist_app.providers import request_counter
 from setlist_app.settings import Settings
 from setlist_app.sync import budget, crons, planners, status
 from tests.fixtures.clock import NOW, FakeClock
@@ -138,10 +139,10 @@ async def test_daily_and_provider_budgets(settings: Settings, aredis: Redis) -> 
     settings.sync_provider_calls_per_day_budget = 5
     for _ in range(3):
         await budget.count_job(aredis, NOW)
-    await budget.count_provider_call(aredis, "spotify", NOW, 5)
+    await request_counter.count_provider_call(aredis, "spotify", NOW, 5)
     used = await budget.usage(aredis, NOW)
     assert used.calls_today == {"spotify": 5} and budget.evaluate(used, settings) is None
-    await budget.count_provider_call(aredis, "spotify", NOW)
+    await request_counter.count_provider_call(aredis, "spotify", NOW)
     assert "spotify calls" in budget.evaluate(await budget.usage(aredis, NOW), settings)
     await budget.count_job(aredis, NOW + timedelta(minutes=5))
     assert "daily budget" in budget.evaluate(await budget.usage(aredis, NOW), settings)
