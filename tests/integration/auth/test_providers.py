@@ -45,7 +45,9 @@ async def test_the_same_verified_email_at_two_issuers_is_one_account(
     assert issuers == {f"{auth_env.url}/oidc": "demo-sam", f"{auth_env.url}/oidc-b": "user_2sam"}
 
 
-async def test_an_unverified_email_never_joins_an_account(client: httpx.AsyncClient, session: Session) -> None:
+async def test_an_unverified_email_never_joins_an_account(
+    client: httpx.AsyncClient, session: Session
+) -> None:
     await sign_in(client, "demo-sam", provider="demo")
     client.cookies.clear()
     # The second issuer did not verify that this account owns sam@setlist.test.
