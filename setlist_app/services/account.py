@@ -10,16 +10,19 @@ Ending the user's sessions (Redis) is the caller's step after the commit (`auth.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from setlist_app.auth.cookies import new_anon_id
+from setlist_app.auth.oidc import provider_labels
 from setlist_app.models.ops import ContentFlag
 from setlist_app.models.users import Identity, OAuthToken, Role, User
 from setlist_app.models.voting import Activity, Vote
 from setlist_app.services import spotify_import
 from setlist_app.services.admin.audit import record_own_action
+from setlist_app.settings import Settings
 
 LAST_ADMIN = "You are the only admin: make someone else an admin before deleting your account."
 
@@ -30,16 +33,17 @@ class AccountDeletionRefused(Exception):
 
 @dataclass(frozen=True)
 class SignInMethod:
-    issuer: str
+    provider: str  # the button's label, or the issuer's host for a provider no longer configured
     email: str
 
 
-def sign_in_methods(session: Session, user_id: int) -> list[SignInMethod]:
-    """The identities (issuer, email claim) linked to the account, oldest first."""
+def sign_in_methods(session: Session, user_id: int, settings: Settings) -> list[SignInMethod]:
+    """The identities linked to the account, oldest first, named as their sign-in buttons are."""
+    labels = provider_labels(settings)
     rows = session.execute(
         select(Identity.issuer, Identity.email).where(Identity.user_id == user_id).order_by(Identity.id)
     ).all()
-    return [SignInMethod(issuer, email or "") for issuer, email in rows]
+    return [SignInMethod(labels.get(iss) or urlparse(iss).netloc, email or "") for iss, email in rows]
 
 
 @dataclass(frozen=True)
