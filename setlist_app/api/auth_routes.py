@@ -34,7 +34,6 @@ from setlist_app.auth.crypto import EncryptionUnavailable, cipher_from_settings
 from setlist_app.auth.oidc import (
     LEGACY_PROVIDER,
     OidcConfig,
-    SignInUnavailable,
     build_oauth,
     client_name,
     oidc_providers,
@@ -109,7 +108,7 @@ async def login(request: Request) -> Response:
         return await client.authorize_redirect(
             request, _redirect_uri(request, provider.callback_path), **extra
         )
-    except (SignInUnavailable, *FLOW_ERRORS, RuntimeError) as exc:
+    except (*FLOW_ERRORS, RuntimeError) as exc:
         log.error("sign-in unavailable: %r", exc)
         return _problem(503, "Sign-in is unavailable", "We can't reach the sign-in service. Try again soon.")
 

@@ -315,7 +315,7 @@ def sign_in(
     """Sign in as one of a simulator issuer's demo users, from the page the browser is on: the
     navigation's button, the provider's button on /sign-in, the user at the issuer's picker."""
     page.locator(".nav-sign-in").first.click()
-    page.wait_for_url(f"{app_url}/sign-in*")
+    page.wait_for_url(f"{app_url}/sign-in**")
     page.locator(".sign-in-provider", has_text=provider).click()
     page.wait_for_url(f"{simulator.url}{SIMULATOR_ISSUERS[provider]}/authorize*")  # the issuer's picker
     page.get_by_role("link", name=user).click()
