@@ -281,7 +281,12 @@ def sign_in() -> rx.Component:
                         "Vote without limits, follow artists and keep your streak.",
                         color=rx.color("gray", 11),
                     ),
-                    rx.vstack(rx.foreach(SignInState.providers, _provider_button), width="100%", spacing="3"),
+                    rx.vstack(
+                        rx.foreach(SignInState.providers, _provider_button),
+                        width="100%",
+                        spacing="3",
+                        align="stretch",
+                    ),
                     align="center",
                     spacing="3",
                     padding="16px",
