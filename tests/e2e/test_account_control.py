@@ -16,7 +16,7 @@ from setlist_app.models.users import Identity
 from tests.e2e.conftest import E2EApp, screenshot, sign_in, wait_until
 from tests.fixtures.simulator import SimulatorServer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first test also waits for the build
 
 
 def _sign_out(page: Page, app_url: str) -> None:
