@@ -28,7 +28,7 @@ LAST_ADMIN = "You are the only admin: make someone else an admin before deleting
 
 
 class AccountDeletionRefused(Exception):
-    """The account cannot be deleted now; the message is shown to the user."""
+    """The account cannot be deleted now (the only admin); the message is shown to the user."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,8 @@ class DeletedAccount:
 def delete_account(session: Session, user_id: int) -> DeletedAccount:
     """Delete the user, keeping their votes anonymously. The caller commits, then ends the sessions."""
     user = session.get(User, user_id, with_for_update=True)
-    if user is None:
-        raise AccountDeletionRefused("This account no longer exists.")
+    if user is None:  # deleted already (a second submit while this browser's session was cached)
+        return DeletedAccount(0, 0, 0)
     if user.role == Role.ADMIN:
         admins = session.execute(select(func.count()).where(User.role == Role.ADMIN)).scalar_one()
         if admins == 1:

@@ -132,7 +132,7 @@ CONTROLS: list[Control] = [
     Control(r"button\.delete-account", (Opens("alertdialog"),), roles=SIGNED_IN),
     Control(  # refused while the admin is the only one (the crawl's admin may have made another)
         r"button\.confirm-delete",
-        (Navigates(r"/account\?account=(deleted|refused)"),),
+        (Navigates(r"/account/?\?account=(deleted|refused)"),),
         roles=SIGNED_IN,
         ends_session=True,
     ),
