@@ -21,7 +21,7 @@ from setlist_app.pages import admin as admin_pages
 from setlist_app.pages import profile as profile_page
 from setlist_app.pages import search as search_page
 from setlist_app.pages import venue as venue_page
-from setlist_app.state.account import AccountState
+from setlist_app.state.account import AccountState, SignInState
 from setlist_app.state.activity import ActivityState
 from setlist_app.state.admin.artists import AdminArtistsState
 from setlist_app.state.admin.audit import AdminAuditState
@@ -67,6 +67,7 @@ PAGES: tuple[tuple[str, Callable[[], rx.Component], str, EventHandler], ...] = (
     ("/shows", catalog.shows, "Shows · Setlist", ShowsListState.load),
     ("/shows/[slug]", show.show, "Show · Setlist", ShowState.load),
     ("/account", account.account, "Your account · Setlist", AccountState.load),
+    ("/sign-in", account.sign_in, "Sign in · Setlist", SignInState.load),
     ("/trending", catalog.trending, "Trending · Setlist", HomeState.load),
     ("/search", search_page.search, "Search · Setlist", SearchState.load),
     ("/activity", activity_page.activity, "Activity · Setlist", ActivityState.load),

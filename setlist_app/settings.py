@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +23,17 @@ REAL_PROVIDER_URLS = {
     "setlistfm": "https://api.setlist.fm",
     "musicbrainz": "https://musicbrainz.org",
 }
+
+
+class OidcProvider(BaseModel):
+    """One sign-in provider of `OIDC_PROVIDERS` (its own button; redirect URI /auth/callback/<id>)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    issuer_url: str = Field(pattern=r"^https?://")
+    client_id: str = Field(min_length=1)
+    client_secret: str = ""
+    name: str = ""  # the button's label; derived from the issuer when empty
+    scopes: str = "openid email profile"
 
 
 class Settings(BaseSettings):
@@ -126,7 +137,14 @@ class Settings(BaseSettings):
     retention_error_days: int = 60
     retention_batch: int = 5000  # rows deleted per table per retention run
 
-    # Sign-in (DESIGN.md §8). Empty issuer = the simulator's OIDC issuer (first run, tests).
+    # Sign-in (DESIGN.md §8): a JSON list of OIDC issuers, each with its own button, e.g.
+    # [{"id": "google", "issuer_url": "https://accounts.google.com", "client_id": "...",
+    # "client_secret": "..."}, {"id": "clerk", "issuer_url": "https://<app>.clerk.accounts.dev", ...}]
+    # (fields: id, issuer_url, client_id, client_secret, name, scopes). None configured (here or
+    # below) = the simulator's two issuers (first run, tests).
+    oidc_providers: list[OidcProvider] = Field(default_factory=list)
+    # One issuer the older way (still honoured: provider id "oidc", listed first, redirect URI
+    # /auth/callback).
     oidc_issuer_url: str = ""  # e.g. https://accounts.google.com or a Clerk instance URL
     oidc_client_id: str = ""
     oidc_client_secret: str = ""
@@ -239,10 +257,13 @@ class Settings(BaseSettings):
             return max(self.demo_crowd_actions_per_minute, 0)
         return 12 if self.uses_simulator and self.environment != "prod" else 0
 
-    @property
-    def oidc_issuer(self) -> str:
-        """The OIDC issuer URL: the configured one, else the local simulator's."""
-        return (self.oidc_issuer_url or f"{self.simulator_url.rstrip('/')}/oidc").rstrip("/")
+    @field_validator("oidc_providers")
+    @classmethod
+    def _unique_provider_ids(cls, value: list[OidcProvider]) -> list[OidcProvider]:
+        ids = [p.id for p in value]
+        if len(set(ids)) != len(ids) or {"oidc", "spotify"} & set(ids):
+            raise ValueError("OIDC_PROVIDERS ids must be unique and not 'oidc' or 'spotify'")
+        return value
 
     def redis_db_url(self, db: int) -> str:
         """The Redis URL with the given DB number, replacing any number in `redis_url`."""

@@ -2,13 +2,12 @@
 
 Mounts: /spotify (/v1/...), /spotify-accounts (/api/token; /authorize is added by the auth work),
 /spotify-images (generated SVG artwork), /ticketmaster (/discovery/v2/...), /setlistfm (/rest/1.0/...),
-/musicbrainz (/ws/2/...), and /oidc when `simulator.oidc` exists. Control: GET /__hits,
+/musicbrainz (/ws/2/...), and two OIDC issuers at /oidc and /oidc-b. Control: GET /__hits,
 POST /__reset, POST /__faults, POST /__spotify/expire-tokens.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from simulator import control, musicbrainz, setlistfm, spotify, spotify_user, ticketmaster
+from simulator import control, musicbrainz, oidc, setlistfm, spotify, spotify_user, ticketmaster
 from simulator.catalog import DATA_DIR, Catalog
 
 #: The keys the fake APIs accept by default. The app has its own copy for when no real keys are set
@@ -41,14 +40,12 @@ async def _health(request: Request) -> Response:
     return JSONResponse({"ok": True, "artists": len(cat.artists), "shows": len(cat.shows)})
 
 
-def _oidc_mount() -> list[BaseRoute]:
-    """The OIDC issuer is another module (simulator/oidc.py, `routes` or `create_oidc_app()`)."""
-    if importlib.util.find_spec("simulator.oidc") is None:
-        return []
-    from simulator import oidc  # type: ignore[attr-defined]
-
-    app = oidc.create_oidc_app() if hasattr(oidc, "create_oidc_app") else None
-    return [Mount("/oidc", app=app) if app is not None else Mount("/oidc", routes=oidc.routes)]
+def _oidc_mounts() -> list[BaseRoute]:
+    """Two OIDC issuers, so the app's several sign-in providers run end to end."""
+    return [
+        Mount("/oidc", app=oidc.create_oidc_app(oidc.DEMO_USERS)),
+        Mount("/oidc-b", app=oidc.create_oidc_app(oidc.SECOND_ISSUER_USERS)),
+    ]
 
 
 def create_app(
@@ -79,7 +76,7 @@ def create_app(
         Mount("/ticketmaster", routes=ticketmaster.routes),
         Mount("/setlistfm", routes=setlistfm.routes),
         Mount("/musicbrainz", routes=musicbrainz.routes),
-        *_oidc_mount(),
+        *_oidc_mounts(),
     ]
     app = Starlette(routes=routes)
     state = app.state

@@ -47,6 +47,13 @@ DEMO_USERS = [
     DemoUser("demo-riley", "riley@setlist.test", "Riley Rocker"),
     DemoUser("demo-unverified", "ada2@setlist.test", "Unverified Ada", email_verified=False),
 ]
+#: The second issuer (mounted at /oidc-b, Clerk-style subjects): the same people under other
+#: subjects, and one account whose email claim the issuer did not verify.
+SECOND_ISSUER_USERS = [
+    DemoUser("user_2sam", "sam@setlist.test", "Sam Fan"),
+    DemoUser("user_2jo", "jo@setlist.test", "Jo Drummer"),
+    DemoUser("user_2mallory", "sam@setlist.test", "Mallory Unverified", email_verified=False),
+]
 
 
 @dataclass
@@ -66,7 +73,7 @@ class IssuerState:
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "sim-1"}))
     rogue_key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "sim-1"}))
     clients: dict[str, str] = field(default_factory=lambda: {OIDC_CLIENT_ID: OIDC_CLIENT_SECRET})
-    users: dict[str, DemoUser] = field(default_factory=lambda: {u.sub: u for u in DEMO_USERS})
+    users: dict[str, DemoUser] = field(default_factory=dict)
     codes: dict[str, _Grant] = field(default_factory=dict)
     access_tokens: dict[str, DemoUser] = field(default_factory=dict)
     next_mode: str | None = None
@@ -277,8 +284,8 @@ routes = [
 ]
 
 
-def create_oidc_app() -> Starlette:
-    """The issuer as its own Starlette app (state: signing key, codes, tokens)."""
+def create_oidc_app(users: list[DemoUser] = DEMO_USERS) -> Starlette:
+    """One issuer as its own Starlette app (state: signing key, demo users, codes, tokens)."""
     app = Starlette(routes=routes)
-    app.state.issuer = IssuerState()
+    app.state.issuer = IssuerState(users={u.sub: u for u in users})
     return app

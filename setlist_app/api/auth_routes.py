@@ -1,4 +1,5 @@
-"""/auth/*: OIDC sign-in, sign-out, Spotify connect — and the admin token re-encryption route.
+"""/auth/*: OIDC sign-in (one or several providers), sign-out (here or everywhere), account
+deletion, Spotify connect — and the admin token re-encryption route.
 
 Reflex states read identity from the websocket handshake's cookies, so every change of identity
 ends in a redirect (a full page load opens a new socket). The session cookie is signed, HttpOnly,
@@ -12,10 +13,12 @@ import asyncio
 import html
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from authlib.common.errors import AuthlibBaseError
 from joserfc.errors import JoseError
+from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -29,10 +32,17 @@ from setlist_app.auth import sessions, spotify_tokens
 from setlist_app.auth.accounts import OidcProfile, sign_in
 from setlist_app.auth.cookies import ANON_COOKIE, SESSION_COOKIE, anon_id_from_cookies
 from setlist_app.auth.crypto import EncryptionUnavailable, cipher_from_settings
-from setlist_app.auth.oidc import SignInUnavailable, build_oauth
+from setlist_app.auth.oidc import (
+    LEGACY_PROVIDER,
+    OidcConfig,
+    build_oauth,
+    client_name,
+    oidc_providers,
+)
 from setlist_app.auth.spotify_tokens import ReconnectRequired
 from setlist_app.db import run_db
 from setlist_app.providers.errors import ProviderError
+from setlist_app.services import account as account_use_case
 from setlist_app.services import spotify_import as spotify_use_case
 from setlist_app.services.spotify_import import ImportThrottled
 from setlist_app.settings import Settings, get_settings
@@ -71,18 +81,31 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, 303, headers={"cache-control": "no-store"})
 
 
+def _provider(request: Request, provider_id: str | None) -> OidcConfig | None:
+    providers: dict[str, OidcConfig] = request.app.state.providers
+    if provider_id is None and len(providers) == 1:
+        return next(iter(providers.values()))
+    return providers.get(provider_id or "")
+
+
 async def login(request: Request) -> Response:
+    """Start signing in with `?provider=<id>`; without one (and several providers) the chooser page
+    `/sign-in` offers a button per provider."""
     next_path = safe_next(request.query_params.get("next"))
     if viewer_from_request(request).is_signed_in:
         return _see_other(next_path)
+    provider = _provider(request, request.query_params.get("provider"))
+    if provider is None:
+        return _see_other(f"/sign-in?{urlencode({'next': next_path})}")
     request.session["next"] = next_path
     hint = request.query_params.get("login_hint")
     extra: dict[str, Any] = {"login_hint": hint[:200]} if hint else {}
     try:
-        return await request.app.state.oauth.oidc.authorize_redirect(
-            request, _redirect_uri(request, "/auth/callback"), **extra
+        client = request.app.state.oauth.create_client(client_name(provider.id))
+        return await client.authorize_redirect(
+            request, _redirect_uri(request, provider.callback_path), **extra
         )
-    except (SignInUnavailable, *FLOW_ERRORS, RuntimeError) as exc:
+    except (*FLOW_ERRORS, RuntimeError) as exc:
         log.error("sign-in unavailable: %r", exc)
         return _problem(503, "Sign-in is unavailable", "We can't reach the sign-in service. Try again soon.")
 
@@ -100,8 +123,12 @@ def _profile(claims: dict[str, Any]) -> OidcProfile:
 
 async def callback(request: Request) -> Response:
     settings = _settings(request)
+    provider = request.app.state.providers.get(request.path_params.get("provider", LEGACY_PROVIDER))
     try:
-        token = await request.app.state.oauth.oidc.authorize_access_token(request)
+        if provider is None:
+            raise KeyError("no such sign-in provider")
+        client = request.app.state.oauth.create_client(client_name(provider.id))
+        token = await client.authorize_access_token(request)
         claims = token.get("userinfo")
         if not claims:  # no (verified) ID token: never trust an access token alone
             raise ValueError("the issuer returned no ID token")
@@ -126,15 +153,46 @@ async def callback(request: Request) -> Response:
     return response
 
 
-async def logout(request: Request) -> Response:
-    if not same_origin(request):
-        return _problem(403, "Not allowed", "Sign out from the app itself.")
-    await asyncio.to_thread(sessions.destroy_session, request.cookies.get(SESSION_COOKIE))
-    response = _see_other("/")
+def _signed_out(url: str) -> Response:
+    response = _see_other(url)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     # A fresh anonymous id: the old one's votes now belong to the account.
     response.delete_cookie(ANON_COOKIE, path="/", httponly=True, samesite="lax")
     return response
+
+
+async def logout(request: Request) -> Response:
+    if not same_origin(request):
+        return _problem(403, "Not allowed", "Sign out from the app itself.")
+    await asyncio.to_thread(sessions.destroy_session, request.cookies.get(SESSION_COOKIE))
+    return _signed_out("/")
+
+
+async def logout_everywhere(request: Request) -> Response:
+    """End every session of the signed-in user (other browsers and devices too)."""
+    viewer = viewer_from_request(request)
+    if not viewer.is_signed_in or not same_origin(request):
+        return _problem(403, "Not allowed", "Sign in first.")
+    await asyncio.to_thread(sessions.destroy_user_sessions, viewer.user_id)
+    return _signed_out("/")
+
+
+async def delete_account(request: Request) -> Response:
+    """Delete the signed-in user's account (the page asked for confirmation), then sign them out
+    everywhere."""
+    viewer = viewer_from_request(request)
+    if not viewer.is_signed_in or not same_origin(request):
+        return _problem(403, "Not allowed", "Sign in first.")
+    user_id: int = viewer.user_id
+    try:
+        await run_db(account_use_case.delete_account, user_id)
+    except account_use_case.AccountDeletionRefused:
+        return _see_other("/account?account=refused")
+    try:
+        await asyncio.to_thread(sessions.destroy_user_sessions, user_id)
+    except RedisError:  # the user row is gone: their sessions resolve to nobody anyway
+        log.warning("could not end the sessions of deleted user %s", user_id, exc_info=True)
+    return _signed_out("/account?account=deleted")
 
 
 async def spotify_connect_start(request: Request) -> Response:
@@ -229,7 +287,10 @@ def build_auth_app(
         routes=[
             Route("/login", login),
             Route("/callback", callback),
+            Route("/callback/{provider}", callback),
             Route("/logout", logout, methods=["POST"]),
+            Route("/logout-everywhere", logout_everywhere, methods=["POST"]),
+            Route("/account/delete", delete_account, methods=["POST"]),
             Route("/spotify/connect", spotify_connect_start),
             Route("/spotify/callback", spotify_callback),
             Route("/spotify/import", spotify_import, methods=["POST"]),
@@ -249,6 +310,7 @@ def build_auth_app(
     )
     app.state.settings = settings
     app.state.oauth = build_oauth(settings, transport=transport)
+    app.state.providers = {p.id: p for p in oidc_providers(settings)}
     app.state.transport = transport
     return app
 

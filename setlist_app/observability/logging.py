@@ -77,6 +77,7 @@ def _secret_literals(settings: Settings) -> list[str]:
             continue
         found.add(value)
         found.update(part.split(":", 1)[-1] for part in value.split(","))  # "kid:key,kid2:key2"
+    found.update(p.client_secret for p in settings.oidc_providers)  # OIDC_PROVIDERS' JSON entries
     return sorted((v for v in found if len(v) >= 6), key=len, reverse=True)
 
 

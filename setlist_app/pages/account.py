@@ -1,4 +1,5 @@
-"""The account page (profile, Spotify connect, sign out) and the minimal /admin page.
+"""The account page (profile, Spotify connect, sign-in methods, sign out here or everywhere, delete
+the account) and the /sign-in page (a button per sign-in provider).
 
 Identity changes go through plain HTML forms/links to /auth/* so the browser reloads and the
 websocket reconnects with the new cookies.
@@ -10,7 +11,13 @@ import reflex as rx
 
 from setlist_app.components.cards import empty_state, section, skeleton_rows
 from setlist_app.components.layout import page_shell, post_form, server_link
-from setlist_app.state.account import AccountState, ImportedArtistRow
+from setlist_app.state.account import (
+    AccountState,
+    ImportedArtistRow,
+    ProviderButton,
+    SignInMethodRow,
+    SignInState,
+)
 
 SIGN_IN_URL = "/auth/login?next=/account"
 
@@ -145,24 +152,147 @@ def _spotify() -> rx.Component:
     )
 
 
+def _method(method: SignInMethodRow) -> rx.Component:
+    return rx.hstack(
+        rx.icon("key-round", size=16, color=rx.color("accent", 9)),
+        rx.text(method.provider, weight="medium"),
+        rx.text(method.email, color=rx.color("gray", 11), size="2", word_break="break-all"),
+        align="center",
+        spacing="2",
+        class_name="sign-in-method",
+    )
+
+
+def _delete_account() -> rx.Component:
+    """Asks first; the confirmation is a native POST (the response signs the browser out)."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                rx.icon("trash-2", size=16),
+                "Delete my account",
+                color_scheme="red",
+                variant="soft",
+                class_name="delete-account",
+            )
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete your account?"),
+            rx.alert_dialog.description(
+                "Your profile, sign-in methods, follows and Spotify connection are deleted and every "
+                "device is signed out. Your votes stay in the counts, anonymously. This cannot be undone.",
+                size="2",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                post_form(
+                    rx.button(
+                        "Delete my account", type="submit", color_scheme="red", class_name="confirm-delete"
+                    ),
+                    action="/auth/account/delete",
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="16px",
+            ),
+            max_width="440px",
+        ),
+    )
+
+
+def _account_control() -> rx.Component:
+    return rx.card(
+        section(
+            "Account",
+            rx.vstack(
+                rx.text("Sign-in methods", weight="medium", size="2"),
+                rx.foreach(AccountState.sign_in_methods, _method),
+                rx.hstack(
+                    post_button(
+                        "Sign out of all sessions",
+                        "/auth/logout-everywhere",
+                        "log-out",
+                        variant="soft",
+                        color_scheme="gray",
+                        class_name="sign-out-everywhere",
+                    ),
+                    _delete_account(),
+                    spacing="3",
+                    wrap="wrap",
+                    padding_top="8px",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            subtitle="Same verified email, same account: sign in with any of these.",
+        ),
+        width="100%",
+    )
+
+
+def _flash() -> rx.Component:
+    return rx.cond(
+        AccountState.flash != "",
+        rx.callout(AccountState.flash, icon="info", width="100%", class_name="account-flash"),
+    )
+
+
 def account() -> rx.Component:
     return page_shell(
         rx.cond(
             AccountState.loading,
             skeleton_rows(2, "120px"),
-            rx.cond(
-                AccountState.signed_in,
-                rx.vstack(
-                    rx.cond(
-                        AccountState.flash != "",
-                        rx.callout(AccountState.flash, icon="info", width="100%", class_name="account-flash"),
-                    ),
-                    _profile(),
-                    _spotify(),
-                    spacing="5",
-                    width="100%",
+            rx.vstack(
+                _flash(),
+                rx.cond(
+                    AccountState.signed_in,
+                    rx.vstack(_profile(), _spotify(), _account_control(), spacing="5", width="100%"),
+                    _signed_out(),
                 ),
-                _signed_out(),
+                spacing="5",
+                width="100%",
             ),
+        )
+    )
+
+
+def _provider_button(provider: ProviderButton) -> rx.Component:
+    return server_link(
+        rx.button(
+            rx.icon("log-in", size=16),
+            "Continue with ",
+            provider.label,
+            size="3",
+            width="100%",
+            variant="surface",
+            class_name="sign-in-provider",
+        ),
+        provider.href,
+    )
+
+
+def sign_in() -> rx.Component:
+    return page_shell(
+        rx.center(
+            rx.card(
+                rx.vstack(
+                    rx.icon("user-round", size=32, color=rx.color("accent", 9)),
+                    rx.heading("Sign in to Setlist", size="5", as_="h1"),
+                    rx.text(
+                        "Vote without limits, follow artists and keep your streak.",
+                        color=rx.color("gray", 11),
+                    ),
+                    rx.vstack(
+                        rx.foreach(SignInState.providers, _provider_button),
+                        width="100%",
+                        spacing="3",
+                        align="stretch",
+                    ),
+                    align="center",
+                    spacing="3",
+                    padding="16px",
+                    width="min(360px, 80vw)",
+                )
+            ),
+            padding_y="48px",
         )
     )

@@ -7,13 +7,16 @@ never enter a public var.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import reflex as rx
 from sqlmodel import Session
 
 from setlist_app.auth.accounts import AccountSummary, account_summary
 from setlist_app.auth.crypto import EncryptionUnavailable, cipher_from_settings
+from setlist_app.auth.oidc import oidc_providers
 from setlist_app.db import run_db
+from setlist_app.services.account import LAST_ADMIN, SignInMethod, sign_in_methods
 from setlist_app.services.formatting import initials
 from setlist_app.services.spotify_import import SpotifyStatus, spotify_status
 from setlist_app.settings import get_settings
@@ -29,6 +32,24 @@ SPOTIFY_FLASH = {
     "failed": "Connecting Spotify didn't work. Please try again.",
     "disabled": "Spotify connect is turned off on this server.",
 }
+
+
+ACCOUNT_FLASH = {
+    "deleted": "Your account was deleted. Your votes still count, anonymously.",
+    "refused": LAST_ADMIN,
+}
+
+
+@dataclass
+class SignInMethodRow:
+    provider: str = ""
+    email: str = ""
+
+
+@dataclass
+class ProviderButton:
+    label: str = ""
+    href: str = ""
 
 
 @dataclass
@@ -61,12 +82,19 @@ class SessionState(ViewerMixin, rx.State):
         return initials(self.display_name) if self.display_name else "?"
 
 
-def _account(session: Session, user_id: int) -> tuple[AccountSummary | None, SpotifyStatus]:
+def _account(
+    session: Session, user_id: int
+) -> tuple[AccountSummary | None, SpotifyStatus, list[SignInMethod]]:
+    settings = get_settings()
     try:
-        cipher: object = cipher_from_settings(get_settings())
+        cipher: object = cipher_from_settings(settings)
     except EncryptionUnavailable as exc:
         cipher = exc
-    return account_summary(session, user_id), spotify_status(session, cipher, user_id)  # type: ignore[arg-type]
+    return (
+        account_summary(session, user_id),
+        spotify_status(session, cipher, user_id),  # type: ignore[arg-type]
+        sign_in_methods(session, user_id, settings),
+    )
 
 
 class AccountState(ViewerMixin, rx.State):
@@ -81,16 +109,22 @@ class AccountState(ViewerMixin, rx.State):
     spotify_connected: bool = False
     spotify_needs_reconnect: bool = False
     spotify_artists: list[ImportedArtistRow] = []
+    sign_in_methods: list[SignInMethodRow] = []
     flash: str = ""
 
     @rx.event
     async def load(self) -> None:
         self.loading = True
         viewer = self._viewer()
-        key = str(self.router.url.query_parameters.get("spotify", ""))
-        self.flash = SPOTIFY_FLASH.get(key, "")
-        summary, spotify = (None, None) if viewer.user_id is None else await run_db(_account, viewer.user_id)
+        query = self.router.url.query_parameters
+        self.flash = SPOTIFY_FLASH.get(str(query.get("spotify", "")), "") or ACCOUNT_FLASH.get(
+            str(query.get("account", "")), ""
+        )
+        summary, spotify, methods = (
+            (None, None, []) if viewer.user_id is None else await run_db(_account, viewer.user_id)
+        )
         self.signed_in = summary is not None
+        self.sign_in_methods = [SignInMethodRow(m.provider, m.email) for m in methods]
         if summary is not None and spotify is not None:
             self.name, self.email, self.avatar_url, self.role = (
                 summary.name,
@@ -110,3 +144,18 @@ class AccountState(ViewerMixin, rx.State):
     @rx.var
     def initials(self) -> str:
         return initials(self.name) if self.name else "?"
+
+
+class SignInState(rx.State):
+    """The /sign-in page: one button per configured sign-in provider."""
+
+    providers: list[ProviderButton] = []
+
+    @rx.event
+    def load(self) -> None:
+        # /auth/login checks `next` again (local paths only); here it is only passed along.
+        next_path = str(self.router.url.query_parameters.get("next", "/"))
+        self.providers = [
+            ProviderButton(p.provider_name, "/auth/login?" + urlencode({"provider": p.id, "next": next_path}))
+            for p in oidc_providers(get_settings())
+        ]

@@ -328,10 +328,18 @@ def page(browser: Browser, site: E2EApp) -> Iterator[Page]:
     assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
-def sign_in(page: Page, app_url: str, simulator: SimulatorServer, user: str) -> None:
-    """Sign in as one of the simulator issuer's demo users, from the page the browser is on."""
+SIMULATOR_ISSUERS = {"Demo sign-in": "/oidc", "Demo ID": "/oidc-b"}  # button label -> issuer mount
+
+
+def sign_in(
+    page: Page, app_url: str, simulator: SimulatorServer, user: str, provider: str = "Demo sign-in"
+) -> None:
+    """Sign in as one of a simulator issuer's demo users, from the page the browser is on: the
+    navigation's button, the provider's button on /sign-in, the user at the issuer's picker."""
     page.locator(".nav-sign-in").first.click()
-    page.wait_for_url(f"{simulator.url}/oidc/authorize*")  # the issuer's picker
+    page.wait_for_url(f"{app_url}/sign-in**")
+    page.locator(".sign-in-provider", has_text=provider).click()
+    page.wait_for_url(f"{simulator.url}{SIMULATOR_ISSUERS[provider]}/authorize*")  # the issuer's picker
     page.get_by_role("link", name=user).click()
     page.wait_for_url(f"{app_url}/**")
     expect(page.locator(".account-menu")).to_contain_text(user, timeout=20_000)

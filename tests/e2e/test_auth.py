@@ -61,7 +61,9 @@ def test_sign_in_vote_and_sign_out(
     slug = _upcoming_show()
     page.goto(f"{app_url}/shows/{slug}")
     expect(page.locator(".nav-sign-in").first).to_be_visible(timeout=30_000)
-    location = page.context.request.get(f"{app_url}/auth/login", max_redirects=0).headers.get("location")
+    location = page.context.request.get(f"{app_url}/auth/login?provider=demo", max_redirects=0).headers.get(
+        "location"
+    )
     assert (location or "").startswith(simulator.url)  # the app signs in through this session's issuer
     sign_in(page, app_url, simulator, "Sam Fan")
     assert page.url.startswith(f"{app_url}/shows/{slug}")  # back where the visitor started

@@ -128,6 +128,14 @@ CONTROLS: list[Control] = [
         roles=SIGNED_IN,
     ),
     Control(r'button "Sign out"', (Shows(".nav-sign-in"),), roles=SIGNED_IN, ends_session=True),
+    Control(r"button\.sign-out-everywhere", (Shows(".nav-sign-in"),), roles=SIGNED_IN, ends_session=True),
+    Control(r"button\.delete-account", (Opens("alertdialog"),), roles=SIGNED_IN),
+    Control(  # refused while the admin is the only one (the crawl's admin may have made another)
+        r"button\.confirm-delete",
+        (Navigates(r"/account/?\?account=(deleted|refused)"),),
+        roles=SIGNED_IN,
+        ends_session=True,
+    ),
     # -- admin: overview ---------------------------------------------------------------------------
     Control(r"button\.kill-on", (Opens("alertdialog"),), roles=ADMIN),
     Control(r"button\.confirm-action", (Closes(), AUDITED), roles=ADMIN),
@@ -184,7 +192,8 @@ def _consent_to_spotify(page: Page) -> None:
 
 # Links may lead to these server routes (not pages): where the browser lands, what to do there.
 SERVER_ROUTES = [
-    ServerRoute(r"/auth/login", r"/oidc/authorize"),
+    # Several providers: the chooser, a provider's issuer, or (signed in already) back to `next`.
+    ServerRoute(r"/auth/login", r"/(sign-in|oidc(-b)?/authorize)|:\d+/$"),
     ServerRoute(r"/auth/spotify/connect", r"/spotify-accounts/authorize", _consent_to_spotify),
 ]
 
@@ -379,7 +388,9 @@ def test_crawl(role: str, world: World, site: E2EApp, browser: Browser, simulato
     def restore_session(p: Page) -> None:
         if role in USERS:
             p.goto(site.url + "/")
-            sign_in(p, site.url, simulator, USERS[role])
+            p.locator(".nav-sign-in, .account-menu").first.wait_for()
+            if p.locator(".nav-sign-in").count():  # still signed in after a refused account deletion
+                sign_in(p, site.url, simulator, USERS[role])
 
     crawl = Crawl(
         page,

@@ -185,7 +185,8 @@ def test_anonymous_visitor_hits_the_limit_and_is_asked_to_sign_in(
         # The prompt's link is loaded from the server (our /auth route), not by the client router's 404.
         with page.expect_navigation():
             prompt.get_by_role("link").click()
-        assert "/oidc/authorize" in page.url
+        assert re.search(r"/sign-in/?\?next=", page.url)  # a button per sign-in provider
+        expect(page.locator(".sign-in-provider")).to_have_count(2)
     finally:
         ctx.close()
 

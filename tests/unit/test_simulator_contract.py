@@ -8,7 +8,7 @@ import inspect
 
 import pytest
 
-from setlist_app.auth.oidc import SIMULATOR_OIDC_CLIENT
+from setlist_app.auth.oidc import SIMULATOR_ISSUERS, SIMULATOR_OIDC_CLIENT
 from setlist_app.domain.titles import normalize_name
 from setlist_app.providers.factory import SIMULATOR_CREDENTIALS
 from simulator import demo_data, oidc
@@ -49,3 +49,8 @@ def test_names_fold_the_same_way(name: str) -> None:
 )
 def test_what_a_fan_types_folds_the_same_way(typed: str) -> None:
     assert fold(typed) == normalize_name(typed)
+
+
+def test_the_app_signs_in_at_the_simulators_two_issuers() -> None:
+    mounts = {getattr(route, "path", "") for route in create_app().routes}
+    assert {path for _, path, _ in SIMULATOR_ISSUERS} == {"/oidc", "/oidc-b"} <= mounts

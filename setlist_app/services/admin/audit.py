@@ -95,6 +95,14 @@ def record(
     perform(session, actor, action, lambda: None, target=target, arguments=arguments)
 
 
+def record_own_action(
+    session: Session, user_id: int, action: str, *, target: str, arguments: dict[str, Any]
+) -> None:
+    """Record what a user did to their own account (e.g. deleting it) in the same log admins read.
+    No role check: it is not an admin action. The caller commits."""
+    _write(session, Viewer(user_id=user_id, role="user"), action, target, arguments, "ok", utcnow())
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     id: int

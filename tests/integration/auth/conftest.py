@@ -22,6 +22,7 @@ from simulator.catalog import Catalog
 from tests.fixtures.simulator import SimulatorServer
 
 APP = "http://testserver"
+CALLBACK = "/auth/callback/demo"  # the first simulator issuer's redirect URI
 ENV = {"ADMIN_EMAILS": "ada@setlist.test,ada2@setlist.test"}
 
 
@@ -51,10 +52,14 @@ async def client(auth_env: SimulatorServer) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def start_login(
-    client: httpx.AsyncClient, hint: str | None = "sam@setlist.test", next_path: str = "/"
+    client: httpx.AsyncClient,
+    hint: str | None = "sam@setlist.test",
+    next_path: str = "/",
+    provider: str = "demo",
 ) -> str:
-    """GET /auth/login; returns the issuer's authorize URL the browser is sent to."""
-    params = {"next": next_path, **({"login_hint": hint} if hint else {})}
+    """GET /auth/login with a provider's button; returns the issuer's authorize URL the browser is
+    sent to."""
+    params = {"next": next_path, "provider": provider, **({"login_hint": hint} if hint else {})}
     response = await client.get("/auth/login", params=params)
     assert response.status_code == 302, response.text
     return response.headers["location"]
@@ -70,9 +75,11 @@ async def approve(authorize_url: str) -> str:
     return location[len(APP) :]
 
 
-async def sign_in(client: httpx.AsyncClient, hint: str = "sam@setlist.test") -> httpx.Response:
-    """The whole OIDC round trip; returns the callback's response."""
-    callback = await approve(await start_login(client, hint))
+async def sign_in(
+    client: httpx.AsyncClient, hint: str = "sam@setlist.test", provider: str = "demo"
+) -> httpx.Response:
+    """The whole OIDC round trip with one provider; returns the callback's response."""
+    callback = await approve(await start_login(client, hint, provider=provider))
     return await client.get(callback)
 
 

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from setlist_app.models.users import User
 from tests.fixtures.simulator import SimulatorServer
-from tests.integration.auth.conftest import approve, query, session_cookie, start_login
+from tests.integration.auth.conftest import CALLBACK, approve, query, session_cookie, start_login
 
 
 def _refused(response: httpx.Response, session: Session) -> None:
@@ -21,7 +21,7 @@ def _refused(response: httpx.Response, session: Session) -> None:
 async def test_bad_state_is_refused(client: httpx.AsyncClient, session: Session) -> None:
     callback = await approve(await start_login(client))
     code = query(callback)["code"]
-    _refused(await client.get("/auth/callback", params={"code": code, "state": "forged"}), session)
+    _refused(await client.get(CALLBACK, params={"code": code, "state": "forged"}), session)
 
 
 async def test_callback_without_the_starting_browser_is_refused(
@@ -51,7 +51,7 @@ async def test_replayed_code_is_refused(client: httpx.AsyncClient, session: Sess
     session.exec(select(User)).one()
     # A fresh, valid state with the already used code: the issuer refuses it.
     fresh = await approve(await start_login(client))
-    response = await client.get("/auth/callback", params={"code": old_code, "state": query(fresh)["state"]})
+    response = await client.get(CALLBACK, params={"code": old_code, "state": query(fresh)["state"]})
     assert response.status_code == 400 and session_cookie(response) is None
 
 
@@ -67,4 +67,14 @@ async def test_bad_id_tokens_are_refused(
 async def test_issuer_errors_are_refused(client: httpx.AsyncClient, session: Session) -> None:
     authorize = await start_login(client)
     state = query(authorize)["state"]
-    _refused(await client.get("/auth/callback", params={"error": "access_denied", "state": state}), session)
+    _refused(await client.get(CALLBACK, params={"error": "access_denied", "state": state}), session)
+
+
+async def test_a_callback_completes_only_its_own_providers_flow(
+    client: httpx.AsyncClient, session: Session
+) -> None:
+    """The mix-up defence: each provider has its own redirect URI and flow state, so a code and
+    state from the second issuer, delivered to the first issuer's callback, are refused."""
+    callback = await approve(await start_login(client, provider="demo-id", hint="user_2sam"))
+    assert callback.startswith("/auth/callback/demo-id?")
+    _refused(await client.get(callback.replace("/demo-id?", "/demo?")), session)

@@ -115,3 +115,16 @@ def test_development_format_is_readable() -> None:
     line = stream.getvalue().strip()
     assert "WARNING" in line and "setlist.dev: hello world [event_id=e1]" in line
     assert not line.startswith("{")
+
+
+def test_every_sign_in_providers_client_secret_is_redacted() -> None:
+    clerk = {"id": "clerk", "issuer_url": "https://x.clerk.accounts.dev", "client_id": "c"}
+    stream = io.StringIO()
+    obs_logging.configure_logging(
+        Settings(oidc_providers=[{**clerk, "client_secret": "clerk-secret-4242"}]), stream=stream
+    )
+    try:
+        logging.getLogger("setlist.test").warning("the issuer echoed %s", "clerk-secret-4242")
+    finally:
+        obs_logging.configure_logging(Settings(), stream=io.StringIO())
+    assert "clerk-secret-4242" not in stream.getvalue() and "[REDACTED]" in stream.getvalue()
