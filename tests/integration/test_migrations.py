@@ -99,7 +99,7 @@ def _empty_postgres() -> Iterator[str]:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_stored_setlists_are_rescored_apart_by_the_migration(backend: str, tmp_path: Path) -> None:
-    """0007 re-scores setlists stored before it: seeded songs nobody voted for are no fan prediction."""
+    """0006 re-scores setlists stored before it: seeded songs nobody voted for are no fan prediction."""
     if backend == "postgresql":
         with _empty_postgres() as url:
             _rescored(url)
