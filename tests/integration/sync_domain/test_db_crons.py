@@ -32,6 +32,7 @@ from setlist_app.models import (
     Vote,
     WriteConflict,
 )
+from setlist_app.providers import request_counter
 from setlist_app.providers.models import Setlist
 from setlist_app.settings import Settings, get_settings
 from setlist_app.sync import engagement, executors, retention, setlist_import, show_status
@@ -235,16 +236,19 @@ def test_tricky_titles_accuracy_and_voter_stats(engine: Engine, session: Session
 
 
 class _CountingSetlistFm:
-    """setlist.fm stand-in: nothing is ever found; counts calls."""
+    """setlist.fm stand-in: nothing is ever found; counts calls, in the budget too (as the real
+    client's request hook does for each HTTP request)."""
 
-    def __init__(self, clock: FakeClock) -> None:
+    def __init__(self, clock: FakeClock, redis: Redis) -> None:
         self.calls = 0
         self.clock = clock
+        self.redis = redis
         self.per_day: Counter[date] = Counter()
 
     async def setlists_for(self, mbid: str, on: date) -> list[Setlist]:
         self.calls += 1
         self.per_day[self.clock().date()] += 1
+        await request_counter.count_provider_call(self.redis, "setlistfm", self.clock())
         return [Setlist(id="x", event_date=on, songs=[])] if self.calls % 2 else []
 
     async def artist_setlists(self, mbid: str, page: int = 1) -> Any:
@@ -252,8 +256,8 @@ class _CountingSetlistFm:
 
 
 class _Providers:
-    def __init__(self, clock: FakeClock) -> None:
-        self.setlistfm = _CountingSetlistFm(clock)
+    def __init__(self, clock: FakeClock, redis: Redis) -> None:
+        self.setlistfm = _CountingSetlistFm(clock, redis)
 
 
 @pytest.mark.slow  # a simulated day of crons
@@ -296,7 +300,7 @@ async def test_setlistfm_quota_respected_over_a_simulated_day(
     for i in range(0, len(rows), 400):
         session.execute(insert(Show.__table__), rows[i : i + 400])
     session.commit()
-    providers = _Providers(clock)
+    providers = _Providers(clock, aredis)
     ctx = SyncContext(settings=settings, engine=engine, redis=aredis, providers=providers, clock=clock)
     runs = 0
     while clock() < NOW + timedelta(hours=23, minutes=59):
