@@ -45,14 +45,23 @@ from playwright.sync_api import (
 )
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from benchmarks.live_fanout import serve
 from setlist_app.auth.cookies import SESSION_COOKIE
 from setlist_app.auth.sessions import create_session
 from setlist_app.db import get_engine, make_engine
 from setlist_app.migrations import upgrade_to_head
-from setlist_app.models import CronSetting, SyncStatus, User, utcnow
+from setlist_app.models import (
+    CronSetting,
+    Prediction,
+    PredictionSong,
+    Show,
+    ShowStatus,
+    SyncStatus,
+    User,
+    utcnow,
+)
 from setlist_app.services.demo_seed import seed_demo_catalog
 from setlist_app.settings import PROJECT_ROOT, get_settings
 from setlist_app.sync import crons, registry  # noqa: F401  (registry fills the planners)
@@ -147,6 +156,20 @@ def _heartbeat_is_fresh(engine: Engine) -> bool:
     with Session(engine) as s:
         beat = s.exec(select(SyncStatus.worker_heartbeat_at)).first()
     return beat is not None and (utcnow() - beat.replace(tzinfo=utcnow().tzinfo)).total_seconds() < 10
+
+
+def upcoming_show_slug() -> str:
+    """An upcoming show whose prediction has songs to vote on."""
+    with Session(get_engine()) as s:
+        slug = s.exec(
+            select(Show.slug)
+            .join(Prediction, col(Prediction.show_id) == Show.id)
+            .join(PredictionSong, col(PredictionSong.prediction_id) == Prediction.id)
+            .where(Show.status == ShowStatus.UPCOMING, Show.starts_at > utcnow())
+            .order_by(Show.starts_at)
+        ).first()
+    assert slug is not None, "the demo has an upcoming show with a prediction"
+    return slug
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str, poll: float = 0.2) -> None:

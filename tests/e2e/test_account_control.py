@@ -8,12 +8,12 @@ import re
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from setlist_app.db import get_engine
-from setlist_app.models import AdminAuditLog, Prediction, PredictionSong, Show, ShowStatus, User, utcnow
+from setlist_app.models import AdminAuditLog, User
 from setlist_app.models.users import Identity
-from tests.e2e.conftest import E2EApp, screenshot, sign_in, wait_until
+from tests.e2e.conftest import E2EApp, screenshot, sign_in, upcoming_show_slug, wait_until
 from tests.fixtures.simulator import SimulatorServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # the first test also waits for the build
@@ -59,23 +59,10 @@ def test_sign_in_with_both_issuers(
     assert users["Sam Fan"] == "sam@setlist.test" and users["Mallory Unverified"] is None
 
 
-def _upcoming_show() -> str:
-    with Session(get_engine()) as s:
-        slug = s.exec(
-            select(Show.slug)
-            .join(Prediction, col(Prediction.show_id) == Show.id)
-            .join(PredictionSong, col(PredictionSong.prediction_id) == Prediction.id)
-            .where(Show.status == ShowStatus.UPCOMING, Show.starts_at > utcnow())
-            .order_by(Show.starts_at)
-        ).first()
-    assert slug is not None
-    return slug
-
-
 def test_delete_my_account_keeps_the_counts(
     app_url: str, seeded: None, simulator: SimulatorServer, page: Page
 ) -> None:
-    slug = _upcoming_show()
+    slug = upcoming_show_slug()
     page.goto(f"{app_url}/shows/{slug}")
     sign_in(page, app_url, simulator, "Riley Rocker")
     button = page.locator(".vote-button").first

@@ -14,13 +14,10 @@ from typing import Any
 import pytest
 import socketio
 from playwright.sync_api import Browser, Page, expect
-from sqlmodel import Session, col, select
 
 from setlist_app.auth.cookies import SESSION_COOKIE
-from setlist_app.db import get_engine
-from setlist_app.models import Prediction, PredictionSong, Show, ShowStatus, utcnow
 from setlist_app.state.admin.users import AdminUsersState
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, sign_in, upcoming_show_slug
 from tests.fixtures.simulator import SimulatorServer
 
 pytestmark = pytest.mark.e2e
@@ -40,25 +37,11 @@ def chromium(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     assert errors == [], errors
 
 
-def _upcoming_show() -> str:
-    """An upcoming show whose prediction has songs to vote on."""
-    with Session(get_engine()) as s:
-        slug = s.exec(
-            select(Show.slug)
-            .join(Prediction, col(Prediction.show_id) == Show.id)
-            .join(PredictionSong, col(PredictionSong.prediction_id) == Prediction.id)
-            .where(Show.status == ShowStatus.UPCOMING, Show.starts_at > utcnow())
-            .order_by(Show.starts_at)
-        ).first()
-    assert slug is not None, "the demo has an upcoming show with a prediction"
-    return slug
-
-
 def test_sign_in_vote_and_sign_out(
     app_url: str, seeded: None, simulator: SimulatorServer, chromium: tuple[Page, list[str]]
 ) -> None:
     page, csp = chromium
-    slug = _upcoming_show()
+    slug = upcoming_show_slug()
     page.goto(f"{app_url}/shows/{slug}")
     expect(page.locator(".nav-sign-in").first).to_be_visible(timeout=30_000)
     location = page.context.request.get(f"{app_url}/auth/login?provider=demo", max_redirects=0).headers.get(

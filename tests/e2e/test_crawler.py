@@ -85,6 +85,8 @@ CONTROLS: list[Control] = [
     # -- shared shell ------------------------------------------------------------------------------
     Control(r'button "Toggle light and dark theme"', (Toggles("class", "html"),), shell=True),
     Control(r"button\.account-menu", (Opens("menu"),), roles=SIGNED_IN, shell=True),
+    # the notification bell's list is a popover (Radix gives it the dialog role)
+    Control(r"button\.notification-bell", (Opens("dialog"),), roles=SIGNED_IN, shell=True),
     Control(r"button\.sign-out", (Shows(".nav-sign-in"),), roles=SIGNED_IN, ends_session=True),
     # -- search ------------------------------------------------------------------------------------
     Control(

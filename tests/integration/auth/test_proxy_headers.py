@@ -53,7 +53,7 @@ def _cookies(response: httpx.Response) -> list[str]:
 
 async def test_forwarded_headers_from_an_untrusted_peer_are_ignored(app_client: Callable[..., Any]) -> None:
     async with app_client() as client:  # TRUSTED_PROXIES empty: the default
-        response = await client.get("/auth/login", headers=FORWARDED)
+        response = await client.get("/auth/login?provider=demo", headers=FORWARDED)
     assert HSTS not in response.headers
     assert _cookies(response) and not any("secure" in c.lower() for c in _cookies(response))
 
@@ -62,8 +62,8 @@ async def test_a_trusted_proxy_sets_scheme_hsts_and_secure_on_every_cookie(
     app_client: Callable[..., Any],
 ) -> None:
     async with app_client(TRUSTED_PROXIES="10.0.0.0/8,127.0.0.1") as client:
-        response = await client.get("/auth/login", headers=FORWARDED)  # anonymous id + sign-in flow cookies
-        plain = await client.get("/auth/login", headers={"x-forwarded-proto": "http"})
+        response = await client.get("/auth/login?provider=demo", headers=FORWARDED)  # anonymous id + sign-in flow cookies
+        plain = await client.get("/auth/login?provider=demo", headers={"x-forwarded-proto": "http"})
     assert response.headers[HSTS].startswith("max-age=")
     assert {c.split("=", 1)[0] for c in _cookies(response)} == {ANON_COOKIE, FLOW_COOKIE}
     assert all("; Secure" in c for c in _cookies(response)), _cookies(response)
