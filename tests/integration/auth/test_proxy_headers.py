@@ -62,7 +62,9 @@ async def test_a_trusted_proxy_sets_scheme_hsts_and_secure_on_every_cookie(
     app_client: Callable[..., Any],
 ) -> None:
     async with app_client(TRUSTED_PROXIES="10.0.0.0/8,127.0.0.1") as client:
-        response = await client.get("/auth/login?provider=demo", headers=FORWARDED)  # anonymous id + sign-in flow cookies
+        response = await client.get(
+            "/auth/login?provider=demo", headers=FORWARDED
+        )  # anonymous id + sign-in flow cookies
         plain = await client.get("/auth/login?provider=demo", headers={"x-forwarded-proto": "http"})
     assert response.headers[HSTS].startswith("max-age=")
     assert {c.split("=", 1)[0] for c in _cookies(response)} == {ANON_COOKIE, FLOW_COOKIE}
