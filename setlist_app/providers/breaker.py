@@ -191,18 +191,26 @@ def record_outcome(
     """Feed a call's outcome to the breaker: None/NotFound = success, QuotaExceeded opens at once.
 
     `key_failing`: the call was for a key (artist, market) that already failed while the provider
-    served others; unless the error is provider-wide it leaves the circuit as it is.
+    served others; unless the error is provider-wide (or the call was the half-open probe) it leaves
+    the circuit as it is.
     """
     if error is None or (isinstance(error, ProviderError) and not error.counts_as_failure):
         record_success(session, provider, now)
         return CircuitState.CLOSED
     if not isinstance(error, ProviderError):
         return None  # our own bug, not the provider's health
-    if key_failing and not provider_wide(error):
+    if key_failing and not provider_wide(error) and not _probing(session, provider):
         return None  # the key's own breaker counts it
     return record_failure(
         session, provider, now, str(error), quota=isinstance(error, QuotaExceeded), policy=policy
     )
+
+
+def _probing(session: Session, provider: str) -> bool:
+    """The circuit is half-open: this call was its probe, whose answer always decides the circuit
+    (ignored, it would leave the circuit half-open until the probe lease ran out)."""
+    state = session.execute(select(_T.c.state).where(_T.c.provider == provider)).scalar_one_or_none()
+    return state == CircuitState.HALF_OPEN
 
 
 def reset(session: Session, provider: str, now: datetime) -> None:

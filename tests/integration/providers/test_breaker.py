@@ -79,6 +79,23 @@ def test_failures_of_artists_already_failing_leave_the_circuit_to_their_breaker(
     assert _state(session, p) == CircuitState.OPEN
 
 
+def test_a_failed_probe_reopens_the_circuit_even_for_a_failing_key(session: Session) -> None:
+    """The half-open probe's answer decides the circuit, whichever artist it was for: ignored (as a
+    failing key's 5xx otherwise is), the circuit stayed half-open for the whole probe lease and
+    never closed after a storm (the 5xx-storm fault test)."""
+    p = "spotify"
+    breaker.record_outcome(session, p, T0, QuotaExceeded(p), POLICY)
+    probe_at = T0 + POLICY.quota_cooldown + timedelta(seconds=1)
+    assert breaker.allow_request(session, p, probe_at, POLICY)
+    assert _state(session, p) == CircuitState.HALF_OPEN
+    error = Unavailable(p, "HTTP 503", status=503)
+    assert breaker.record_outcome(session, p, probe_at, error, POLICY, key_failing=True) == CircuitState.OPEN
+    retry = probe_at + POLICY.cooldown + timedelta(seconds=1)
+    assert breaker.allow_request(session, p, retry, POLICY)  # the next probe after the cool-down
+    breaker.record_outcome(session, p, retry, None, POLICY)
+    assert _state(session, p) == CircuitState.CLOSED
+
+
 def test_exactly_one_probe_across_processes(engine: Engine) -> None:
     p = "musicbrainz"
     with Session(engine) as s:
