@@ -353,12 +353,21 @@ def _errors() -> rx.Component:
                             rx.table.cell(
                                 rx.hstack(
                                     rx.button(
-                                        rx.text(e["message"], size="1", trim="both", align="left"),
+                                        # an error names URLs and ids: let them wrap inside the card
+                                        rx.text(
+                                            e["message"],
+                                            size="1",
+                                            trim="both",
+                                            align="left",
+                                            overflow_wrap="anywhere",
+                                        ),
                                         on_click=S.open_error(e["ref"]),
                                         variant="ghost",
                                         size="1",
                                         height="auto",
                                         white_space="normal",
+                                        min_width="0",
+                                        max_width="100%",
                                         class_name="error-open",
                                     ),
                                     rx.cond(e["count"] != "", rx.badge(e["count"], size="1", variant="soft")),
