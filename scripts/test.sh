@@ -64,7 +64,8 @@ lane() {  # lane NAME REDIS_DB COMMAND...: run COMMAND in the background, output
   shift 2
   (
     start=$SECONDS
-    if TEST_REDIS_DB=$db "$@" >"$logs/$name.log" 2>&1; then rc=0; else rc=$?; fi
+    # --durations: each log ends with its slowest tests, which is where the time budget goes.
+    if TEST_REDIS_DB=$db PYTEST_ADDOPTS="--durations=25" "$@" >"$logs/$name.log" 2>&1; then rc=0; else rc=$?; fi
     echo "$rc $((SECONDS - start))" >"$logs/$name.rc"
     echo "    $name finished in $((SECONDS - start)) s ($([ "$rc" = 0 ] && echo passed || echo FAILED))"
   ) &

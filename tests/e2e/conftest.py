@@ -248,6 +248,10 @@ def launcher_app(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
         # The demo crowd would move the counts other tests assert; tests/e2e/test_demo_crowd.py
         # starts it (as the launcher does) when it wants it.
         DEMO_CROWD_ACTIONS_PER_MINUTE="0",
+        # Every browser of the suite comes from 127.0.0.1: the per-address cap on artist requests
+        # (tests/integration/sync_domain/test_artist_request_and_probe.py) would otherwise refuse
+        # the crawls' requests once earlier tests have made ten.
+        ARTIST_REQUESTS_PER_IP_PER_HOUR="1000",
     )
     env.pop("ADMIN_EMAILS", None)  # demo mode: the launcher makes the simulator's admin an admin
     app.env = env

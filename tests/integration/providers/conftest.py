@@ -21,6 +21,9 @@ FAST = {
 }
 
 
+SIM_TIMEOUT = 2.0
+
+
 @pytest.fixture(scope="session")
 def sim() -> Iterator[SimulatorServer]:
     with start_simulator(create_app(catalog=sim_data.catalog(), tm_deep_limit=TM_DEEP_LIMIT)) as server:
@@ -37,7 +40,9 @@ async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
 
 @pytest.fixture
 def sim_settings(sim: SimulatorServer) -> Settings:
-    return Settings(simulator_url=sim.url, http_timeout_seconds=0.5)
+    # Generous enough that a loaded machine (three test lanes on two cores) never times out a healthy
+    # answer: a timeout there would leave a queued fault for the next call ("slow" faults wait longer).
+    return Settings(simulator_url=sim.url, http_timeout_seconds=SIM_TIMEOUT)
 
 
 @pytest.fixture
