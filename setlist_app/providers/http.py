@@ -140,16 +140,18 @@ class ProviderHttp:
         try:
             response = await self.client.get(path, params=params, headers=headers)
         except httpx.TimeoutException as exc:
-            await self._record("timeout", started)
+            await self.record("timeout", started)
             raise Unavailable(self.provider, f"timeout: {exc!r}") from exc
         except httpx.HTTPError as exc:
-            await self._record("error", started)
+            await self.record("error", started)
             raise Unavailable(self.provider, f"transport error: {exc!r}") from exc
-        await self._record(response.status_code, started)
+        await self.record(response.status_code, started)
         return response
 
-    async def _record(self, status: int | str, started: float) -> None:
-        """One exchange: the process metric, and the shared request counter when one is wired."""
+    async def record(self, status: int | str, started: float) -> None:
+        """One exchange (`status`: HTTP status, "timeout" or "error"): the process metric, and the
+        shared request counter when one is wired. Public for requests made beside `get` (Spotify's
+        token endpoint), which the provider counts as well."""
         metrics.provider_call(self.provider, status, started)
         if self.on_request is not None:
             await self.on_request(self.provider, outcome_of(status if isinstance(status, int) else None))

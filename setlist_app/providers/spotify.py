@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -166,6 +166,8 @@ class TokenSource:
         self._token: OAuth2Token | None = None
         self._lock = asyncio.Lock()
         self.requests = 0
+        #: counts each token request like any other (`ProviderHttp.record`): Spotify sees them too.
+        self.record: Callable[[int | str, float], Awaitable[None]] | None = None
 
     async def headers(self) -> dict[str, str]:
         token = self._token
@@ -179,15 +181,22 @@ class TokenSource:
     async def invalidate(self) -> None:
         self._token = None
 
+    async def _recorded(self, status: int | str, started: float) -> None:
+        if self.record is not None:
+            await self.record(status, started)
+
     async def _fetch(self) -> OAuth2Token:
         body = prepare_token_request("client_credentials")
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
         url, headers, body = self._auth.prepare("POST", self._url, headers, body)
         self.requests += 1
+        started = time.perf_counter()
         try:
             response = await self._http.post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:
+            await self._recorded("timeout" if isinstance(exc, httpx.TimeoutException) else "error", started)
             raise Unavailable(PROVIDER, f"token endpoint: {exc!r}") from exc
+        await self._recorded(response.status_code, started)
         if not response.is_success:
             raise classify(PROVIDER, response) or default_error(PROVIDER, response)
         data = parse(PROVIDER, _Token, decode_json(PROVIDER, response), lambda t: t)
@@ -230,6 +239,7 @@ class SpotifyClient:
             auth=self.tokens.headers,
             on_unauthorized=self.tokens.invalidate,
         )
+        self.tokens.record = self.http.record
 
     async def search_artists(self, name: str, limit: int = 10) -> list[SpotifyArtist]:
         """Artists matching `name` (at most 10: the development-mode cap)."""

@@ -179,7 +179,7 @@ def _markets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def _provider(path: str) -> str | None:
     if path.startswith("/ticketmaster/"):
         return "ticketmaster"
-    if path.startswith("/spotify/v1/"):
+    if path.startswith(("/spotify/v1/", "/spotify-accounts/api/token")):  # token requests count too
         return "spotify"
     return None
 

@@ -9,9 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
+from setlist_app import clock
 from setlist_app.domain.event_filters import classify_event
 from setlist_app.models.catalog import ShowStatus
+from setlist_app.providers import request_counter
 from setlist_app.providers.errors import (
     BadResponse,
     NotFound,
@@ -26,7 +29,7 @@ from setlist_app.providers.spotify import SpotifyClient
 from setlist_app.providers.ticketmaster import MUSIC_SEGMENT_ID, TicketmasterClient
 from tests.fixtures.simulator import SimulatorServer
 from tests.integration.providers import sim_data
-from tests.integration.providers.conftest import TM_DEEP_LIMIT
+from tests.integration.providers.conftest import SIM_TIMEOUT, TM_DEEP_LIMIT
 
 # -- Spotify ---------------------------------------------------------------------------------------
 
@@ -67,6 +70,19 @@ async def test_spotify_one_token_for_concurrent_calls(providers: Providers, sim:
     await asyncio.gather(*(providers.spotify.get_artist(sim_data.ARTIST_SPOTIFY) for _ in range(5)))
     assert sim.hits("/spotify-accounts")["/spotify-accounts/api/token"] <= 6
     assert providers.spotify.tokens.requests >= 2
+
+
+async def test_spotify_counts_every_request_spotify_receives(
+    providers: Providers, sim: SimulatorServer, redis_client: Redis
+) -> None:
+    """Token requests included (issue 17): the dashboard's usage is what Spotify sees."""
+    await asyncio.gather(*(providers.spotify.get_artist(sim_data.ARTIST_SPOTIFY) for _ in range(3)))
+    sim.expire_spotify_tokens()  # then a 401, a new token and the retried call
+    await providers.spotify.get_artist(sim_data.ARTIST_SPOTIFY)
+    bucket = await redis_client.hgetall(request_counter.day_key(clock.now()))
+    assert sim.hits("/spotify-accounts")["/spotify-accounts/api/token"] == 2
+    assert request_counter.totals(bucket)["spotify"] == sim.total_hits("/spotify") == 7
+    assert request_counter.by_outcome(bucket)["spotify"] == {"2xx": 6, "4xx": 1}
 
 
 async def test_spotify_bad_credentials(providers: Providers, sim: SimulatorServer) -> None:
@@ -213,7 +229,7 @@ CALLS: dict[str, tuple[str, Call]] = {
 }
 FAULTS: dict[str, tuple[str, dict[str, Any], type[ProviderError]]] = {
     "5xx": ("5xx", {"status": 503}, Unavailable),
-    "slow": ("slow", {"delay": 1.0}, Unavailable),  # beyond the 0.5 s client timeout
+    "slow": ("slow", {"delay": SIM_TIMEOUT + 1}, Unavailable),  # beyond the client timeout
     "malformed": ("malformed", {}, BadResponse),
     "html-502": ("html", {"status": 502}, Unavailable),  # a gateway's error page
     "html-200": ("html", {"status": 200}, BadResponse),  # a page where JSON was due
@@ -231,6 +247,7 @@ async def test_fault_then_recovery(
     with pytest.raises(expected) as info:
         await call(providers)
     assert info.value.provider == provider
+    assert sim.total_hits(path.rstrip("*")) == 1  # the error is the fault's: its one request reached it
     assert await call(providers) is not None  # the next call recovers
 
 
