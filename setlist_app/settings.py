@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     sync_jobs_per_minute_alert: int = 1000
     sync_jobs_per_day_budget: int = 50_000
     sync_provider_calls_per_day_budget: int = 20_000  # per provider
+    sync_calls_per_day_budget: int = 90_000  # jobs + every provider's calls: the audit's < 100,000/day
     sync_write_retries: int = 5  # optimistic-concurrency retries for one artist write
     sync_dispatch_batch: int = 500
     catalog_min_interval_hours: int = 24  # the 24 h guard

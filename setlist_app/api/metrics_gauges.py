@@ -139,6 +139,7 @@ async def _redis_families(
     limits.add_metric(["jobs_per_minute_alert"], settings.sync_jobs_per_minute_alert)
     limits.add_metric(["jobs_per_day"], settings.sync_jobs_per_day_budget)
     limits.add_metric(["provider_calls_per_day"], settings.sync_provider_calls_per_day_budget)
+    limits.add_metric(["calls_per_day"], settings.sync_calls_per_day_budget)
     calls = _gauge("setlist_budget_provider_calls_today", "HTTP requests to a provider today", ["provider"])
     for provider, n in sorted(used.calls_today.items()):
         calls.add_metric([provider], n)

@@ -91,8 +91,9 @@ async def _read(redis: Redis, now: datetime) -> list:
 
 
 def breaches(used: BudgetUsage, settings: Settings) -> dict[str, str]:
-    """Each exceeded alarm by key, as a sentence: "spike" (jobs per minute) and "budget" (jobs or
-    provider calls per day); the worker's alert check raises one alert per key."""
+    """Each exceeded alarm by key, as a sentence: "spike" (jobs per minute) and "budget" (jobs, one
+    provider's calls, or jobs and calls together per day); the worker's alert check raises one alert
+    per key."""
     found: dict[str, str] = {}
     if used.jobs_last_minute > settings.sync_jobs_per_minute_alert:
         limit = settings.sync_jobs_per_minute_alert
@@ -108,7 +109,12 @@ def breaches(used: BudgetUsage, settings: Settings) -> dict[str, str]:
                 f"{calls} {provider} calls today exceeds the daily budget of "
                 f"{settings.sync_provider_calls_per_day_budget}"
             )
-            break
+            return found
+    total = used.jobs_today + sum(used.calls_today.values())
+    if total > settings.sync_calls_per_day_budget:
+        found["budget"] = (
+            f"{total} jobs and provider calls today exceed the daily budget of {settings.sync_calls_per_day_budget}"
+        )
     return found
 
 

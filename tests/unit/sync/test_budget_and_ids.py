@@ -14,12 +14,22 @@ from workers.settings import WorkerSettings, _every
 
 def test_budget_verdicts() -> None:
     s = Settings(
-        sync_jobs_per_minute_alert=1000, sync_jobs_per_day_budget=10, sync_provider_calls_per_day_budget=5
+        sync_jobs_per_minute_alert=1000,
+        sync_jobs_per_day_budget=10,
+        sync_provider_calls_per_day_budget=5,
+        sync_calls_per_day_budget=20,
     )
-    assert evaluate(BudgetUsage(1000, 10, {"spotify": 5}), s) is None
+    assert evaluate(BudgetUsage(1000, 10, {"spotify": 5, "ticketmaster": 5}), s) is None
     assert "spike threshold of 1000" in evaluate(BudgetUsage(1001, 0), s)
     assert "daily budget of 10" in evaluate(BudgetUsage(0, 11), s)
     assert "6 ticketmaster calls" in evaluate(BudgetUsage(0, 0, {"ticketmaster": 6}), s)
+    together = evaluate(BudgetUsage(0, 10, {"spotify": 5, "ticketmaster": 5, "setlistfm": 1}), s)
+    assert together == "21 jobs and provider calls today exceed the daily budget of 20"
+
+
+def test_default_budgets_keep_the_audits_daily_target() -> None:
+    """DESIGN.md §12: all calls < 100,000 per day; the default alarm trips before that."""
+    assert Settings().sync_calls_per_day_budget < 100_000
 
 
 def test_arq_ids_change_per_attempt() -> None:
