@@ -20,7 +20,7 @@ def audit() -> rx.Component:
     return admin_page(
         "Audit log",
         "Audit log",
-        "Every admin action: who, what, with which arguments, how it ended, and when.",
+        "Every admin action: who, from which address, what, with which arguments, how it ended, and when.",
         section_card(
             "Actions",
             labelled_select(
@@ -31,9 +31,9 @@ def audit() -> rx.Component:
                 "filter-action",
             ),
             data_table(
-                ["When", "Admin", "Action", "Target", "Arguments", "Result"],
+                ["When", "Admin", "Address", "Action", "Target", "Arguments", "Result"],
                 rx.table.body(
-                    rx.cond(AdminAuditState.rows.length() == 0, empty_row(6, "No admin actions yet.")),
+                    rx.cond(AdminAuditState.rows.length() == 0, empty_row(7, "No admin actions yet.")),
                     rx.foreach(
                         AdminAuditState.rows,
                         lambda e: rx.table.row(
@@ -41,6 +41,7 @@ def audit() -> rx.Component:
                                 rx.tooltip(rx.text(e.ago, size="1"), content=e.at), white_space="nowrap"
                             ),
                             rx.table.cell(rx.text(e.admin, size="1")),
+                            rx.table.cell(rx.code(e.client_ip, size="1", class_name="audit-address")),
                             rx.table.cell(rx.code(e.action, size="1")),
                             rx.table.cell(rx.text(e.target, size="1")),
                             rx.table.cell(

@@ -112,6 +112,7 @@ class AuditEntry:
     target: str
     arguments: dict[str, Any]
     result: str
+    client_ip: str = ""  # where the action came from ("" for entries without one)
 
 
 def list_entries(
@@ -148,6 +149,7 @@ def list_entries(
             target=r.target or "",
             arguments=dict(r.arguments or {}),
             result=r.result,
+            client_ip=r.client_ip or "",
         )
         for r in rows
     ]

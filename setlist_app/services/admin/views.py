@@ -363,6 +363,7 @@ class AuditView:
     arguments: str = ""
     result: str = ""
     ok: str = ""
+    client_ip: str = ""
 
 
 def audit(row: AuditEntry, now: datetime) -> AuditView:
@@ -376,6 +377,7 @@ def audit(row: AuditEntry, now: datetime) -> AuditView:
         arguments=_json(row.arguments),
         result=row.result,
         ok="1" if row.result.startswith("ok") else "",
+        client_ip=row.client_ip or "—",
     )
 
 

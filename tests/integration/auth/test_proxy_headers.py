@@ -19,9 +19,11 @@ import setlist_app.setlist_app  # noqa: F401  (registers every page and state)
 from setlist_app.api.app import build_api
 from setlist_app.api.auth_routes import FLOW_COOKIE
 from setlist_app.auth.cookies import ANON_COOKIE, SESSION_COOKIE
+from setlist_app.models.base import utcnow
 from setlist_app.models.ops import AdminAuditLog
 from setlist_app.models.users import User
 from setlist_app.observability.logging import configure_logging
+from setlist_app.services.admin import audit, views
 from setlist_app.settings import get_settings
 from setlist_app.state.admin.users import AdminUsersState
 from tests.fixtures.simulator import SimulatorServer
@@ -107,3 +109,5 @@ async def test_audit_entries_keep_the_admin_client_address(
     await run_handler(AdminUsersState.set_role.fn, state, user_id=str(sam), role="banned")
     entry = session.exec(select(AdminAuditLog).where(AdminAuditLog.action == "user.ban")).one()
     assert entry.client_ip == "203.0.113.9" and entry.result == "ok: banned"
+    [shown] = audit.list_entries(session, action="user.ban").items  # and the audit page shows it
+    assert views.audit(shown, utcnow()).client_ip == "203.0.113.9"
