@@ -119,7 +119,7 @@ def show_row(show: ShowCard) -> rx.Component:
     )
 
 
-def section(title: str, *children: rx.Component, subtitle: str = "") -> rx.Component:
+def section(title: str, *children: rx.Component, subtitle: str | rx.Var[str] = "") -> rx.Component:
     return rx.vstack(
         rx.heading(title, size="6", as_="h2"),
         rx.cond(subtitle != "", rx.text(subtitle, size="2", color=rx.color("gray", 10))),

@@ -229,6 +229,31 @@ def _account_control() -> rx.Component:
     )
 
 
+def _email() -> rx.Component:
+    return rx.card(
+        section(
+            "E-mail",
+            rx.text(
+                rx.switch(
+                    checked=AccountState.email_digest,
+                    on_change=AccountState.set_email_digest,
+                    class_name="digest-switch",
+                    margin_right="8px",
+                ),
+                "A daily digest of my notifications (new shows of artists I follow, my prediction scores)",
+                as_="label",
+                size="2",
+            ),
+            subtitle=rx.cond(
+                AccountState.sends_email,
+                f"Sent to {AccountState.email}.",
+                "This server sends no e-mail yet (no SMTP_URL): your choice applies once it does.",
+            ),
+        ),
+        width="100%",
+    )
+
+
 def _flash() -> rx.Component:
     return rx.cond(
         AccountState.flash != "",
@@ -245,7 +270,9 @@ def account() -> rx.Component:
                 _flash(),
                 rx.cond(
                     AccountState.signed_in,
-                    rx.vstack(_profile(), _spotify(), _account_control(), spacing="5", width="100%"),
+                    rx.vstack(
+                        _profile(), _spotify(), _email(), _account_control(), spacing="5", width="100%"
+                    ),
                     _signed_out(),
                 ),
                 spacing="5",

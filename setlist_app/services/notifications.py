@@ -1,12 +1,13 @@
 """The bell and the digest's unsubscribe link: what a fan does with their notifications.
 
 Notifications are created by the `notifications` planner (`setlist_app.sync.notifications`); here
-they are only read, marked read, and the e-mail digest switched off.
+they are only read, marked read, and the e-mail digest switched on or off (account page) or off
+(the digest's unsubscribe link).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from setlist_app.auth.cookies import unsign
@@ -28,5 +29,15 @@ def unsubscribe(session: Session, token: str | None) -> bool:
     value = unsign(token, UNSUBSCRIBE_PURPOSE, UNSUBSCRIBE_MAX_AGE)
     if value is None or not value.isdigit():
         return False
-    done = session.execute(update(User).where(User.id == int(value)).values(email_digest=False))
+    return set_email_digest(session, int(value), False)
+
+
+def set_email_digest(session: Session, user_id: int, on: bool) -> bool:
+    """Switch the user's e-mail digest on or off; False when there is no such user. The caller commits."""
+    done = session.execute(update(User).where(User.id == user_id).values(email_digest=on))
     return bool(done.rowcount)
+
+
+def email_digest(session: Session, user_id: int) -> bool:
+    """Does the user get the e-mail digest?"""
+    return bool(session.scalar(select(User.email_digest).where(User.id == user_id)))

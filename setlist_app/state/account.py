@@ -18,6 +18,7 @@ from setlist_app.auth.oidc import oidc_providers
 from setlist_app.db import run_db
 from setlist_app.services.account import LAST_ADMIN, SignInMethod, sign_in_methods
 from setlist_app.services.formatting import initials
+from setlist_app.services.notifications import email_digest, set_email_digest
 from setlist_app.services.spotify_import import SpotifyStatus, spotify_status
 from setlist_app.settings import get_settings
 from setlist_app.state.viewer import ViewerMixin
@@ -84,7 +85,7 @@ class SessionState(ViewerMixin, rx.State):
 
 def _account(
     session: Session, user_id: int
-) -> tuple[AccountSummary | None, SpotifyStatus, list[SignInMethod]]:
+) -> tuple[AccountSummary | None, SpotifyStatus, list[SignInMethod], bool]:
     settings = get_settings()
     try:
         cipher: object = cipher_from_settings(settings)
@@ -94,6 +95,7 @@ def _account(
         account_summary(session, user_id),
         spotify_status(session, cipher, user_id),  # type: ignore[arg-type]
         sign_in_methods(session, user_id, settings),
+        email_digest(session, user_id),
     )
 
 
@@ -110,6 +112,8 @@ class AccountState(ViewerMixin, rx.State):
     spotify_needs_reconnect: bool = False
     spotify_artists: list[ImportedArtistRow] = []
     sign_in_methods: list[SignInMethodRow] = []
+    email_digest: bool = False
+    sends_email: bool = False  # the server has SMTP_URL (the switch is a stored choice either way)
     flash: str = ""
 
     @rx.event
@@ -120,10 +124,11 @@ class AccountState(ViewerMixin, rx.State):
         self.flash = SPOTIFY_FLASH.get(str(query.get("spotify", "")), "") or ACCOUNT_FLASH.get(
             str(query.get("account", "")), ""
         )
-        summary, spotify, methods = (
-            (None, None, []) if viewer.user_id is None else await run_db(_account, viewer.user_id)
+        summary, spotify, methods, digest = (
+            (None, None, [], False) if viewer.user_id is None else await run_db(_account, viewer.user_id)
         )
         self.signed_in = summary is not None
+        self.email_digest, self.sends_email = digest, bool(get_settings().smtp_url)
         self.sign_in_methods = [SignInMethodRow(m.provider, m.email) for m in methods]
         if summary is not None and spotify is not None:
             self.name, self.email, self.avatar_url, self.role = (
@@ -140,6 +145,18 @@ class AccountState(ViewerMixin, rx.State):
                 ImportedArtistRow(a.name, a.slug, a.image_url or "", a.source) for a in spotify.artists
             ]
         self.loading = False
+
+    @rx.event
+    async def set_email_digest(self, on: bool):  # type: ignore[no-untyped-def]
+        """The digest switch: the same setting the digest's unsubscribe link turns off."""
+        viewer = self._viewer()
+        if viewer.user_id is None or not await run_db(set_email_digest, viewer.user_id, bool(on)):
+            self.signed_in = False
+            return rx.toast.error("Your session ended. Sign in again to change your e-mail settings.")
+        self.email_digest = bool(on)
+        return rx.toast.success(
+            "We'll e-mail you a digest of your notifications." if on else "No more digest e-mails."
+        )
 
     @rx.var
     def initials(self) -> str:

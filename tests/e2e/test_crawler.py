@@ -133,6 +133,11 @@ CONTROLS: list[Control] = [
     Control(r'button "Sign out"', (Shows(".nav-sign-in"),), roles=SIGNED_IN, ends_session=True),
     Control(r"button\.sign-out-everywhere", (Shows(".nav-sign-in"),), roles=SIGNED_IN, ends_session=True),
     Control(r"button\.delete-account", (Opens("alertdialog"),), roles=SIGNED_IN),
+    Control(
+        r"switch\.digest-switch",
+        (Toggles("aria-checked"), Stores("SELECT id, email_digest FROM users")),
+        roles=SIGNED_IN,
+    ),
     Control(  # refused while the admin is the only one (the crawl's admin may have made another)
         r"button\.confirm-delete",
         (Navigates(r"/account/?\?account=(deleted|refused)"),),

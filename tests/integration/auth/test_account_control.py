@@ -20,7 +20,9 @@ from setlist_app.services import voting
 from setlist_app.services.account import AccountDeletionRefused, delete_account
 from setlist_app.services.demo_seed import seed_demo_catalog
 from setlist_app.settings import get_settings
+from setlist_app.state.account import AccountState
 from tests.integration.auth.conftest import APP, session_cookie, sign_in
+from tests.integration.auth.helpers import root_state, run_handler, substate
 
 SAME_SITE = {"origin": APP}
 
@@ -115,3 +117,21 @@ async def test_signing_out_everywhere_ends_every_session_of_the_user(
     assert response.status_code == 303 and session_cookie(response) is None
     assert _resolves(here) is None and _resolves(laptop) is None
     assert _resolves(bystander) == riley.id
+
+
+async def test_the_digest_switch_stores_the_choice(client: httpx.AsyncClient, session: Session) -> None:
+    """The account page's e-mail digest switch: off, back on (after an unsubscribe link too), and a
+    visitor whose session ended is told so and changes nothing."""
+    await sign_in(client, "demo-sam")
+    user_id = session.exec(select(User.id)).one()
+    state = substate(
+        root_state(f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}", "/account"), AccountState
+    )
+    for on in (False, True):
+        [toast] = await run_handler(AccountState.set_email_digest.fn, state, on=on)
+        session.expire_all()
+        assert session.get(User, user_id).email_digest is on and state.email_digest is on, toast
+    gone = substate(root_state("", "/account"), AccountState)
+    [toast] = await run_handler(AccountState.set_email_digest.fn, gone, on=False)
+    session.expire_all()
+    assert session.get(User, user_id).email_digest is True and gone.signed_in is False

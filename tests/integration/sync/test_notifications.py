@@ -26,6 +26,7 @@ from setlist_app.domain.notifications import user_notifications
 from setlist_app.domain.setlists import PlayedSong, store_actual_setlist
 from setlist_app.models import Follow, Notification, Show, ShowStatus, SyncJob, User
 from setlist_app.services import voting
+from setlist_app.services.notifications import set_email_digest
 from setlist_app.settings import Settings
 from setlist_app.sync import executors, jobs, notifications
 from setlist_app.sync.planners import PlanContext
@@ -212,3 +213,6 @@ async def test_the_digest_mails_unread_notifications_and_its_link_unsubscribes(
     notifications.create(session, [{"user_id": reader, **row, "kind": "setlist_in"}])
     session.commit()
     assert await _plan(session, ctx, "notification_digest", 10) == 0  # unsubscribed: nothing more
+    assert set_email_digest(session, reader, True)  # the account page's switch, back on
+    session.commit()
+    assert await _plan(session, ctx, "notification_digest", 10) == 1
