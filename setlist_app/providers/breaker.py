@@ -5,10 +5,11 @@ Provider circuits (table provider_circuits) open on provider-wide symptoms only:
 - N counted failures in a row within the window open it (a success anywhere resets the count).
   Counted are 429s the client's own retries could not ride out, timeouts and connection errors —
   provider-wide by nature, whoever asked — and 5xx or unusable answers for a key (an artist, a
-  market) with a clean record. A key that has failed before while the provider served others is
-  failing on its own: its failures are the per-artist breaker's business and leave the provider
-  circuit alone, so a handful of broken artists whose retries fall due together cannot open the
-  circuit and skip every healthy artist behind them.
+  show, a market) with a clean record. A key that has failed before while the provider served
+  others is failing on its own (a catalog with failures on record; for other jobs, a retry of a
+  failed job: `sync.domain.retrying`): its failures are the per-artist breaker's and the job's
+  retries' business and leave the provider circuit alone, so a handful of broken artists whose
+  retries fall due together cannot open the circuit and skip every healthy artist behind them.
 After the cool-down one caller wins the half-open probe (an atomic UPDATE ... RETURNING); its
 success closes the circuit, its failure re-opens it.
 

@@ -20,7 +20,7 @@ from setlist_app.providers.models import TmAttraction
 from setlist_app.sync import jobs, kinds
 from setlist_app.sync.context import SyncContext
 from setlist_app.sync.discovery import PROVIDER, DiscoveryReport, _upsert_artist, apply_events
-from setlist_app.sync.domain import ProviderBlocked, call_provider
+from setlist_app.sync.domain import ProviderBlocked, call_provider, retrying
 from setlist_app.sync.executors import executor
 
 
@@ -38,12 +38,15 @@ async def discover_requested_artist(ctx: SyncContext, job: SyncJob) -> dict[str,
     if not name:
         raise jobs.JobFailed("a discovery request needs a name")
     try:
-        found = await call_provider(ctx, PROVIDER, ctx.providers.ticketmaster.search_attractions, name, 5)
+        retry = retrying(job)
+        found = await call_provider(
+            ctx, PROVIDER, ctx.providers.ticketmaster.search_attractions, name, 5, key_failing=retry
+        )
         attraction = best_match(name, found)
         if attraction is None:
             return {"found": False}
         events = await call_provider(
-            ctx, PROVIDER, ctx.providers.ticketmaster.events_for_attraction, attraction.id
+            ctx, PROVIDER, ctx.providers.ticketmaster.events_for_attraction, attraction.id, key_failing=retry
         )
     except ProviderBlocked as exc:
         raise jobs.JobFailed("Ticketmaster is unavailable right now", retry=True) from exc

@@ -40,6 +40,7 @@ from setlist_app.sync.domain import (
     call_provider,
     first_run_active,
     provider_ready,
+    retrying,
 )
 from setlist_app.sync.executors import executor
 from setlist_app.sync.planners import PlanContext, planner
@@ -93,7 +94,14 @@ async def discover_market(ctx: SyncContext, job: Any) -> dict[str, Any]:
         raise jobs.JobFailed(f"bad market {country!r}")
     try:
         events = await call_provider(
-            ctx, PROVIDER, ctx.providers.ticketmaster.events_in_window, MUSIC_SEGMENT_ID, country, start, end
+            ctx,
+            PROVIDER,
+            ctx.providers.ticketmaster.events_in_window,
+            MUSIC_SEGMENT_ID,
+            country,
+            start,
+            end,
+            key_failing=retrying(job),
         )
     except ProviderBlocked:
         return {"skipped": "ticketmaster circuit open"}

@@ -47,10 +47,24 @@ def provider_ready(p: Any, *names: str) -> bool:
     return all(has_provider(p.sync, n) and not provider_open(p.session, n, p.now) for n in names)
 
 
+def retrying(job: SyncJob) -> bool:
+    """This job's key (artist, show, market, name) failed before: the job runs again after a failure
+    (claiming counts an attempt, so a first run has 1)."""
+    return job.attempts > 1
+
+
 async def call_provider(
-    ctx: SyncContext, provider: str, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
+    ctx: SyncContext,
+    provider: str,
+    fn: Callable[..., Awaitable[T]],
+    *args: Any,
+    key_failing: bool = False,
+    **kwargs: Any,
 ) -> T:
-    """One guarded provider call: breaker check and outcome recorded (the client counts each request)."""
+    """One guarded provider call: breaker check and outcome recorded (the client counts each request).
+
+    `key_failing` (usually `retrying(job)`): the call is for a key that already failed, whose
+    provider-specific errors are its own, not the provider's (`breaker.record_outcome`)."""
     policy = breaker.CircuitPolicy.from_settings(ctx.settings)
     with ctx.session() as session:
         if not breaker.allow_request(session, provider, ctx.now(), policy):
@@ -59,7 +73,7 @@ async def call_provider(
         result = await fn(*args, **kwargs)
     except ProviderError as exc:
         with ctx.session() as session:
-            breaker.record_outcome(session, provider, ctx.now(), exc, policy)
+            breaker.record_outcome(session, provider, ctx.now(), exc, policy, key_failing=key_failing)
         raise
     with ctx.session() as session:
         breaker.record_outcome(session, provider, ctx.now(), None, policy)

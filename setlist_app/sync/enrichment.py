@@ -26,6 +26,7 @@ from setlist_app.sync.domain import (
     call_provider,
     no_active_job,
     provider_ready,
+    retrying,
 )
 from setlist_app.sync.executors import executor
 from setlist_app.sync.planners import PlanContext, planner
@@ -69,13 +70,13 @@ def _holder(session: Session, column: Any, value: str) -> int | None:
     return session.execute(select(_ARTISTS.c.id).where(column == value)).scalar_one_or_none()
 
 
-async def _spotify(ctx: SyncContext, artist: Artist) -> dict[str, Any]:
+async def _spotify(ctx: SyncContext, artist: Artist, retry: bool) -> dict[str, Any]:
     """Spotify id by exact name (when missing), then image and genres from the artist."""
     client = ctx.providers.spotify
     values: dict[str, Any] = {}
     spotify_id = artist.spotify_id
     if spotify_id is None:
-        found = await call_provider(ctx, "spotify", client.search_artists, artist.name, 10)
+        found = await call_provider(ctx, "spotify", client.search_artists, artist.name, 10, key_failing=retry)
         match = next((a for a in found if normalize_name(a.name) == artist.normalized_name), None)
         if match is None:
             return values
@@ -84,7 +85,7 @@ async def _spotify(ctx: SyncContext, artist: Artist) -> dict[str, Any]:
                 return values  # another artist row has it: leave the duplicate for an admin
         spotify_id = values["spotify_id"] = match.id
     try:
-        info = await call_provider(ctx, "spotify", client.get_artist, spotify_id)
+        info = await call_provider(ctx, "spotify", client.get_artist, spotify_id, key_failing=retry)
     except NotFound:
         return values
     if info.image_url:
@@ -94,9 +95,11 @@ async def _spotify(ctx: SyncContext, artist: Artist) -> dict[str, Any]:
     return values
 
 
-async def _musicbrainz(ctx: SyncContext, artist: Artist) -> dict[str, Any]:
+async def _musicbrainz(ctx: SyncContext, artist: Artist, retry: bool) -> dict[str, Any]:
     """The MBID of the best exact-name match with a confident score."""
-    found = await call_provider(ctx, "musicbrainz", ctx.providers.musicbrainz.search_artist, artist.name, 5)
+    found = await call_provider(
+        ctx, "musicbrainz", ctx.providers.musicbrainz.search_artist, artist.name, 5, key_failing=retry
+    )
     floor = get_settings().musicbrainz_min_score
     match = next(
         (a for a in found if normalize_name(a.name) == artist.normalized_name and (a.score or 100) >= floor),
@@ -125,7 +128,7 @@ async def enrich_artist(ctx: SyncContext, job: SyncJob) -> dict[str, Any]:
         if part is _musicbrainz and artist.mbid:
             continue
         try:
-            values.update(await part(ctx, artist))
+            values.update(await part(ctx, artist, retrying(job)))
         except ProviderBlocked as exc:
             blocked.append(exc.provider)
         except ProviderError as exc:

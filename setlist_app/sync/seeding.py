@@ -36,6 +36,7 @@ from setlist_app.sync.domain import (
     has_provider,
     no_active_job,
     provider_ready,
+    retrying,
     setlistfm_budget_left,
 )
 from setlist_app.sync.executors import executor
@@ -110,7 +111,9 @@ async def _recent_setlists(ctx: SyncContext, job: SyncJob, artist: Artist) -> li
     if not artist.mbid or not has_provider(ctx, "setlistfm"):
         return None
     try:
-        page = await call_provider(ctx, "setlistfm", ctx.providers.setlistfm.artist_setlists, artist.mbid)
+        page = await call_provider(
+            ctx, "setlistfm", ctx.providers.setlistfm.artist_setlists, artist.mbid, key_failing=retrying(job)
+        )
     except NotFound:
         return []
     except (ProviderBlocked, ProviderError) as exc:

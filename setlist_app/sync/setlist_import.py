@@ -36,6 +36,7 @@ from setlist_app.sync.domain import (
     first_run_active,
     no_active_job,
     provider_ready,
+    retrying,
     setlistfm_budget_left,
 )
 from setlist_app.sync.executors import executor
@@ -154,7 +155,12 @@ async def import_setlist(ctx: SyncContext, job: SyncJob) -> dict[str, Any]:
 
     try:
         found = await call_provider(
-            ctx, "setlistfm", ctx.providers.setlistfm.setlists_for, artist.mbid, show.local_date
+            ctx,
+            "setlistfm",
+            ctx.providers.setlistfm.setlists_for,
+            artist.mbid,
+            show.local_date,
+            key_failing=retrying(job),
         )
     except ProviderBlocked:
         with ctx.session() as session:

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from setlist_app.domain.titles import normalize_name
 from setlist_app.models import Artist, Prediction, ProviderCircuit, Show, Venue
-from setlist_app.sync import discovery, enrichment
+from setlist_app.settings import get_settings
+from setlist_app.sync import discovery, enrichment, executors
 from tests.fixtures.clock import NOW
 from tests.integration.sync_domain.helpers import artist, run
 
@@ -123,6 +124,11 @@ async def test_enrichment_fills_ids_and_images(engine: Engine, session: Session,
     assert nobody.enriched_at == NOW and nobody.spotify_id is None and nobody.mbid is None
 
 
+def _spotify_failures(session: Session) -> int:
+    session.expire_all()
+    return session.get(ProviderCircuit, "spotify").failures
+
+
 async def test_enrichment_failures(engine: Engine, session: Session, sim_ctx, simulator) -> None:
     ctx = sim_ctx()
     session.add(Artist(slug="muse", name="Muse", normalized_name="muse"))
@@ -131,6 +137,19 @@ async def test_enrichment_failures(engine: Engine, session: Session, sim_ctx, si
     simulator.fault("/spotify/v1/search", "5xx", status=502)
     failed = await run(ctx, session, enrichment.KIND, "artist:m", artist_id=muse.id)
     assert failed.status == "pending" and artist(session, "muse").enriched_at is None
+    assert _spotify_failures(session) == 1  # a first failure may be the provider's: it counts
+
+    # The retry fails the same way: this artist's own trouble (issue 17), not Spotify's, so the
+    # provider circuit does not count it; a timeout, a 429 or a quota error would still count.
+    simulator.fault("/spotify/v1/search", "5xx", status=502)
+    ctx.clock.advance(seconds=get_settings().sync_retry_base_seconds)
+    again = await executors.run_job(failed.job_id, ctx)
+    assert again.status == "pending" and "502" in (again.error or ""), again
+    assert _spotify_failures(session) == 1
+    simulator.fault("/spotify/v1/search", "429", retry_after=0, count=5)  # beyond the client's retries
+    ctx.clock.advance(seconds=2 * get_settings().sync_retry_base_seconds)
+    assert (await executors.run_job(failed.job_id, ctx)).status == "failed"  # attempts spent
+    assert _spotify_failures(session) == 2
 
     # An open circuit skips that provider and leaves the artist due for the next run.
     session.execute(
