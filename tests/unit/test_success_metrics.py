@@ -54,10 +54,10 @@ def test_the_panel_rows() -> None:
         [KindRate("catalog_sync", Outcomes(18, 2, 30), [(T, Outcomes(18, 2, 30)), (T, Outcomes())])],
     )
     [figure] = views.success_figures(metrics)
-    assert (figure["value"], figure["target"], figure["state"]) == ("7", "< 5 / hour", "red")
-    assert figure["series"] == [{"t": "Tue 00:00", "v": 7}]
+    assert (figure.value, figure.target, figure.state) == ("7", "< 5 / hour", "red")
+    assert figure.series == [{"t": "Tue 00:00", "v": 7}]
     [rate] = views.success_rates(metrics)
-    assert (rate["value"], rate["state"]) == ("90.0 %", "red")
-    assert rate["detail"] == "18 succeeded · 2 failed · 30 skipped"
-    assert [p["v"] for p in rate["series"]] == [90.0, None]
+    assert (rate.value, rate.state) == ("90.0 %", "red")
+    assert rate.detail == "18 succeeded · 2 failed · 30 skipped"
+    assert [p["v"] for p in rate.series] == [90.0, None]
     assert not metrics.ok

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import reflex as rx
 
 from setlist_app.components.admin.charts import calls_chart, rate_chart
@@ -39,7 +37,7 @@ COUNTS = [
 
 
 def _health() -> rx.Component:
-    level = S.health["level"].to(str)
+    level = S.health.level
     return rx.callout.root(
         rx.callout.icon(
             rx.match(level, *[(k, rx.icon(v)) for k, v in HEALTH_ICONS.items()], rx.icon("info"))
@@ -48,7 +46,7 @@ def _health() -> rx.Component:
             rx.hstack(
                 rx.text("Sync health: ", weight="bold"),
                 chip(level),
-                rx.text(S.health["message"].to(str)),
+                rx.text(S.health.message),
                 spacing="2",
                 align="center",
                 wrap="wrap",
@@ -63,21 +61,21 @@ def _health() -> rx.Component:
 
 def _pipeline() -> rx.Component:
     return rx.flex(
-        stat("Queue depth", S.health["queue_depth"].to_string(), icon="layers", hint="pending + running"),
+        stat("Queue depth", S.health.queue_depth.to_string(), icon="layers", hint="pending + running"),
         stat(
             "Jobs last minute",
-            S.health["jobs_last_minute"].to_string(),
+            S.health.jobs_last_minute.to_string(),
             icon="gauge",
             hint="alarm at " + S.spike_threshold.to_string(),
         ),
-        stat("Jobs today", S.health["jobs_today"].to_string(), icon="list-checks"),
+        stat("Jobs today", S.health.jobs_today.to_string(), icon="list-checks"),
         stat(
             "Worker heartbeat",
-            S.health["heartbeat"].to(str),
+            S.health.heartbeat,
             icon="heart-pulse",
-            hint="phase: " + S.health["phase"].to(str),
+            hint="phase: " + S.health.phase,
         ),
-        stat("Open circuits", S.health["open_circuits"].to_string(), icon="plug-zap"),
+        stat("Open circuits", S.health.open_circuits.to_string(), icon="plug-zap"),
         gap="12px",
         wrap="wrap",
         width="100%",
@@ -85,8 +83,8 @@ def _pipeline() -> rx.Component:
 
 
 def _controls() -> rx.Component:
-    paused = S.health["kill_switch"].to(bool)
-    alert = S.health["alert"].to(str)
+    paused = S.health.kill_switch
+    alert = S.health.alert
     return section_card(
         "Kill switch and alerts",
         rx.hstack(
@@ -136,12 +134,10 @@ def _controls() -> rx.Component:
                     rx.vstack(
                         rx.text(alert, weight="medium"),
                         rx.cond(
-                            S.health["planners_paused"].to(bool),
+                            S.health.planners_paused,
                             muted("Non-essential planners are paused until usage drops."),
                         ),
-                        muted(
-                            "Raised " + S.health["alert_raised"].to(str) + " · acknowledge it under Alerts."
-                        ),
+                        muted("Raised " + S.health.alert_raised + " · acknowledge it under Alerts."),
                         spacing="1",
                     )
                 ),
@@ -159,25 +155,25 @@ def _figure(f: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.text(f["label"].to(str), size="2", weight="medium"),
+                rx.text(f.label, size="2", weight="medium"),
                 rx.spacer(),
-                chip(f["state"].to(str)),
+                chip(f.state),
                 width="100%",
                 align="center",
             ),
             rx.hstack(
-                rx.text(f["value"].to(str), size="6", weight="bold", class_name="success-value"),
-                muted(f["window"].to(str) + " · target " + f["target"].to(str)),
+                rx.text(f.value, size="6", weight="bold", class_name="success-value"),
+                muted(f.window + " · target " + f.target),
                 align="baseline",
                 spacing="2",
                 wrap="wrap",
             ),
             rate_chart(
-                f["series"].to(list[dict[str, Any]]),
+                f.series,
                 "v",
                 "count",
                 color="var(--accent-9)",
-                threshold=f["limit"].to(int),
+                threshold=f.limit,
                 threshold_label="target",
                 interval="preserveStartEnd",
                 height=120,
@@ -186,20 +182,20 @@ def _figure(f: rx.Var) -> rx.Component:
             width="100%",
         ),
         class_name="success-figure",
-        custom_attrs={"data-metric": f["key"].to(str), "data-state": f["state"].to(str)},
+        custom_attrs={"data-metric": f.key, "data-state": f.state},
     )
 
 
 def _rate(r: rx.Var) -> rx.Component:
     """One job kind's 24 h success rate (skipped runs apart) and its daily rates for 7 days."""
     return rx.table.row(
-        rx.table.cell(rx.code(r["kind"].to(str), size="1")),
-        rx.table.cell(rx.text(r["value"].to(str), weight="bold", size="2")),
-        rx.table.cell(chip(r["state"].to(str))),
-        rx.table.cell(muted(r["detail"].to(str)), white_space="nowrap"),
+        rx.table.cell(rx.code(r.kind, size="1")),
+        rx.table.cell(rx.text(r.value, weight="bold", size="2")),
+        rx.table.cell(chip(r.state)),
+        rx.table.cell(muted(r.detail), white_space="nowrap"),
         rx.table.cell(
             rate_chart(
-                r["series"].to(list[dict[str, Any]]),
+                r.series,
                 "v",
                 "success %",
                 color="var(--grass-9)",
@@ -211,7 +207,7 @@ def _rate(r: rx.Var) -> rx.Component:
             min_width="220px",
         ),
         class_name="success-rate",
-        custom_attrs={"data-kind": r["kind"].to(str), "data-state": r["state"].to(str)},
+        custom_attrs={"data-kind": r.kind, "data-state": r.state},
     )
 
 
@@ -251,15 +247,15 @@ def _budget() -> rx.Component:
                 S.budget_rows,
                 lambda b: rx.vstack(
                     rx.hstack(
-                        rx.text(b["name"].to(str), size="1"),
+                        rx.text(b.name, size="1"),
                         rx.spacer(),
-                        muted(b["used"].to(str) + " / " + b["limit"].to(str)),
+                        muted(b.used + " / " + b.limit),
                         width="100%",
                     ),
                     rx.progress(
-                        value=b["percent"].to(int),
+                        value=b.percent,
                         max=100,
-                        color_scheme=rx.cond(b["percent"].to(int) >= 90, "red", "grass"),
+                        color_scheme=rx.cond(b.percent >= 90, "red", "grass"),
                         size="1",
                     ),
                     spacing="1",
@@ -287,41 +283,41 @@ def _alerts() -> rx.Component:
                 rx.foreach(
                     S.alerts,
                     lambda a: keyed(
-                        a["id"],
+                        a.id,
                         rx.table.row(
-                            rx.table.cell(rx.text(a["raised"], size="1"), white_space="nowrap"),
+                            rx.table.cell(rx.text(a.raised, size="1"), white_space="nowrap"),
                             rx.table.cell(
                                 rx.vstack(
-                                    rx.code(a["key"], size="1"),
-                                    rx.text(a["message"], size="1"),
+                                    rx.code(a.key, size="1"),
+                                    rx.text(a.message, size="1"),
                                     spacing="1",
                                 ),
                                 max_width="420px",
                             ),
                             rx.table.cell(
                                 rx.vstack(
-                                    chip(a["state"]),
-                                    rx.cond(a["acknowledged_by"] != "", muted("by " + a["acknowledged_by"])),
-                                    rx.cond(a["cleared"] != "", muted("cleared " + a["cleared"])),
+                                    chip(a.state),
+                                    rx.cond(a.acknowledged_by != "", muted("by " + a.acknowledged_by)),
+                                    rx.cond(a.cleared != "", muted("cleared " + a.cleared)),
                                     spacing="1",
                                 )
                             ),
-                            rx.table.cell(muted(a["webhook"]), white_space="nowrap"),
+                            rx.table.cell(muted(a.webhook), white_space="nowrap"),
                             rx.table.cell(
                                 rx.cond(
-                                    a["state"] == "raised",
+                                    a.state == "raised",
                                     rx.button(
                                         "Acknowledge",
                                         size="1",
                                         variant="soft",
-                                        on_click=S.acknowledge_alert(a["id"]),
-                                        loading=S.busy == "ack:" + a["id"],
+                                        on_click=S.acknowledge_alert(a.id),
+                                        loading=S.busy == "ack:" + a.id,
                                         class_name="ack-alert",
                                     ),
                                 )
                             ),
                             class_name="alert-row",
-                            custom_attrs={"data-state": a["state"], "data-key": a["key"]},
+                            custom_attrs={"data-state": a.state, "data-key": a.key},
                         ),
                     ),
                 ),
@@ -346,22 +342,22 @@ def _errors() -> rx.Component:
                 rx.foreach(
                     S.errors,
                     lambda e: keyed(
-                        e["ref"],
+                        e.ref,
                         rx.table.row(
-                            rx.table.cell(rx.text(e["ago"], size="1"), white_space="nowrap"),
-                            rx.table.cell(rx.code(e["source"], size="1")),
+                            rx.table.cell(rx.text(e.ago, size="1"), white_space="nowrap"),
+                            rx.table.cell(rx.code(e.source, size="1")),
                             rx.table.cell(
                                 rx.hstack(
                                     rx.button(
                                         # an error names URLs and ids: let them wrap inside the card
                                         rx.text(
-                                            e["message"],
+                                            e.message,
                                             size="1",
                                             trim="both",
                                             align="left",
                                             overflow_wrap="anywhere",
                                         ),
-                                        on_click=S.open_error(e["ref"]),
+                                        on_click=S.open_error(e.ref),
                                         variant="ghost",
                                         size="1",
                                         height="auto",
@@ -370,13 +366,13 @@ def _errors() -> rx.Component:
                                         max_width="100%",
                                         class_name="error-open",
                                     ),
-                                    rx.cond(e["count"] != "", rx.badge(e["count"], size="1", variant="soft")),
+                                    rx.cond(e.count != "", rx.badge(e.count, size="1", variant="soft")),
                                     spacing="2",
                                     align="center",
                                 ),
                                 max_width="460px",
                             ),
-                            rx.table.cell(muted(e["ref"]), white_space="nowrap"),
+                            rx.table.cell(muted(e.ref), white_space="nowrap"),
                             class_name="error-row",
                         ),
                     ),
@@ -395,11 +391,11 @@ def _error_detail() -> rx.Component:
     d = S.error_detail
     field = lambda label, key: rx.data_list.item(  # noqa: E731
         rx.data_list.label(label),
-        rx.data_list.value(rx.text(d[key], size="2", word_break="break-all")),
+        rx.data_list.value(rx.text(getattr(d, key), size="2", word_break="break-all")),
     )
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Error: " + d["ref"].to(str)),
+            rx.dialog.title("Error: " + d.ref),
             rx.data_list.root(
                 field("Source", "source"),
                 field("Message", "message"),
@@ -410,7 +406,7 @@ def _error_detail() -> rx.Component:
                 size="2",
             ),
             rx.box(
-                rx.text(d["detail"], size="1", white_space="pre-wrap", font_family="var(--code-font-family)"),
+                rx.text(d.detail, size="1", white_space="pre-wrap", font_family="var(--code-font-family)"),
                 max_height="320px",
                 overflow="auto",
                 margin_top="12px",
@@ -427,7 +423,7 @@ def _error_detail() -> rx.Component:
             max_width="720px",
             class_name="error-detail",
         ),
-        open=d.contains("ref"),
+        open=d.ref != "",
         on_open_change=lambda _open: S.close_error(),
     )
 

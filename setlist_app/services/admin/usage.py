@@ -89,4 +89,6 @@ async def budget_today(
     for provider in PROVIDERS:
         limit = min(q for q in (quotas.get(provider), settings.sync_provider_calls_per_day_budget) if q)
         rows.append(BudgetRow(f"{provider} calls today", used.calls_today.get(provider, 0), limit))
+    together = used.jobs_today + sum(used.calls_today.values())
+    rows.append(BudgetRow("Jobs and provider calls today", together, settings.sync_calls_per_day_budget))
     return rows

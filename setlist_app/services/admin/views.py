@@ -16,6 +16,7 @@ from setlist_app.services.admin.jobs import JobRow
 from setlist_app.services.admin.moderation import FlagRow
 from setlist_app.services.admin.overview import AlertRow, ErrorDetail, ErrorRow, HealthView
 from setlist_app.services.admin.providers import ArtistBreakerRow, CircuitRow, RateUsage
+from setlist_app.services.admin.usage import BudgetRow
 from setlist_app.services.admin.users import UserRow
 from setlist_app.services.success_metrics import SUCCESS_RATE_TARGET, Outcomes, SuccessMetrics
 
@@ -381,59 +382,132 @@ def audit(row: AuditEntry, now: datetime) -> AuditView:
     )
 
 
-def error(row: ErrorRow, now: datetime) -> dict[str, str]:
-    return {
-        "at": when(row.at, now),
-        "ago": ago(row.at, now),
-        "source": row.source,
-        "message": row.message,
-        "ref": row.ref,
-        "count": f"{row.count:,} times" if row.count > 1 else "",
-    }
+@dataclass
+class ErrorView:
+    """A recorded error in "Recent errors"; `count` is "" for one occurrence."""
+
+    at: str = ""
+    ago: str = ""
+    source: str = ""
+    message: str = ""
+    ref: str = ""
+    count: str = ""
 
 
-def error_detail(row: ErrorDetail, now: datetime) -> dict[str, str]:
-    return {
-        "ref": row.ref,
-        "source": row.source,
-        "message": row.message,
-        "count": f"{row.count:,}",
-        "first_seen": when(row.first_seen, now),
-        "last_seen": when(row.last_seen, now),
-        "context": row.context or "—",
-        "detail": row.detail or "—",
-    }
+def error(row: ErrorRow, now: datetime) -> ErrorView:
+    return ErrorView(
+        at=when(row.at, now),
+        ago=ago(row.at, now),
+        source=row.source,
+        message=row.message,
+        ref=row.ref,
+        count=f"{row.count:,} times" if row.count > 1 else "",
+    )
 
 
-def alert(row: AlertRow, now: datetime) -> dict[str, str]:
-    return {
-        "id": str(row.id),
-        "key": row.key,
-        "message": row.message,
-        "raised": ago(row.raised_at, now),
-        "cleared": ago(row.cleared_at, now) if row.cleared_at else "",
-        "state": "cleared" if row.cleared_at else "acknowledged" if row.acknowledged_at else "raised",
-        "acknowledged_by": row.acknowledged_by,
-        "webhook": row.webhook,
-    }
+@dataclass
+class ErrorDetailView:
+    """One recorded error in the detail dialog; `ref` is "" while the dialog is closed."""
+
+    ref: str = ""
+    source: str = ""
+    message: str = ""
+    count: str = ""
+    first_seen: str = ""
+    last_seen: str = ""
+    context: str = ""
+    detail: str = ""
 
 
-def health(view: HealthView, now: datetime) -> dict[str, Any]:
-    return {
-        "level": view.level,
-        "message": view.message or "Everything is running normally.",
-        "phase": view.phase,
-        "queue_depth": view.queue_depth,
-        "open_circuits": view.open_circuits,
-        "jobs_last_minute": view.jobs_last_minute,
-        "jobs_today": view.jobs_today,
-        "heartbeat": ago(view.heartbeat_at, now) if view.heartbeat_at else "never",
-        "kill_switch": view.kill_switch,
-        "planners_paused": view.planners_paused,
-        "alert": view.alert,
-        "alert_raised": ago(view.alert_raised_at, now),
-        "write_conflicts": view.write_conflicts,
-    }
+def error_detail(row: ErrorDetail, now: datetime) -> ErrorDetailView:
+    return ErrorDetailView(
+        ref=row.ref,
+        source=row.source,
+        message=row.message,
+        count=f"{row.count:,}",
+        first_seen=when(row.first_seen, now),
+        last_seen=when(row.last_seen, now),
+        context=row.context or "—",
+        detail=row.detail or "—",
+    )
+
+
+@dataclass
+class AlertView:
+    """An alert in the history; `state` is raised, acknowledged or cleared."""
+
+    id: str = ""
+    key: str = ""
+    message: str = ""
+    raised: str = ""
+    cleared: str = ""
+    state: str = ""
+    acknowledged_by: str = ""
+    webhook: str = ""
+
+
+def alert(row: AlertRow, now: datetime) -> AlertView:
+    return AlertView(
+        id=str(row.id),
+        key=row.key,
+        message=row.message,
+        raised=ago(row.raised_at, now),
+        cleared=ago(row.cleared_at, now) if row.cleared_at else "",
+        state="cleared" if row.cleared_at else "acknowledged" if row.acknowledged_at else "raised",
+        acknowledged_by=row.acknowledged_by,
+        webhook=row.webhook,
+    )
+
+
+@dataclass
+class HealthSummary:
+    """The overview's health card and gauges."""
+
+    level: str = ""
+    message: str = ""
+    phase: str = ""
+    queue_depth: int = 0
+    open_circuits: int = 0
+    jobs_last_minute: int = 0
+    jobs_today: int = 0
+    heartbeat: str = ""
+    kill_switch: bool = False
+    planners_paused: bool = False
+    alert: str = ""
+    alert_raised: str = ""
+    write_conflicts: int = 0
+
+
+def health(view: HealthView, now: datetime) -> HealthSummary:
+    return HealthSummary(
+        level=view.level,
+        message=view.message or "Everything is running normally.",
+        phase=view.phase,
+        queue_depth=view.queue_depth,
+        open_circuits=view.open_circuits,
+        jobs_last_minute=view.jobs_last_minute,
+        jobs_today=view.jobs_today,
+        heartbeat=ago(view.heartbeat_at, now) if view.heartbeat_at else "never",
+        kill_switch=view.kill_switch,
+        planners_paused=view.planners_paused,
+        alert=view.alert,
+        alert_raised=ago(view.alert_raised_at, now),
+        write_conflicts=view.write_conflicts,
+    )
+
+
+@dataclass
+class BudgetView:
+    """One budget's use today; `percent` of its limit."""
+
+    name: str = ""
+    used: str = ""
+    limit: str = ""
+    percent: int = 0
+
+
+def budget(row: BudgetRow) -> BudgetView:
+    return BudgetView(name=row.name, used=f"{row.used:,}", limit=f"{row.limit:,}", percent=row.percent)
 
 
 def _state(ok: bool) -> str:
@@ -444,26 +518,42 @@ def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f} %"
 
 
-def success_figures(metrics: SuccessMetrics) -> list[dict[str, Any]]:
+@dataclass
+class SuccessFigureView:
+    """A count in the success metrics panel: value, target, state and its 7-day chart (`series`:
+    points {"t": label, "v": count}, the chart's data)."""
+
+    key: str = ""
+    label: str = ""
+    value: str = ""
+    target: str = ""
+    limit: int = 0
+    window: str = ""
+    state: str = ""  # green | red
+    series: list[dict[str, Any]] = field(default_factory=list)
+    interval: int = 0  # the chart's x-axis tick interval
+
+
+def success_figures(metrics: SuccessMetrics) -> list[SuccessFigureView]:
     """The success metrics panel's count rows: value, target, state and the 7-day chart data."""
     rows = []
     for figure in metrics.figures:
         target = figure.target
         hourly = target.per == "hour"
         rows.append(
-            {
-                "key": target.key,
-                "label": target.label,
-                "value": f"{figure.value:,}",
-                "target": f"< {target.limit:,} / {target.per}",
-                "limit": target.limit,
-                "window": "last 60 min" if hourly else "last 24 h",
-                "state": _state(figure.ok),
-                "series": [
+            SuccessFigureView(
+                key=target.key,
+                label=target.label,
+                value=f"{figure.value:,}",
+                target=f"< {target.limit:,} / {target.per}",
+                limit=target.limit,
+                window="last 60 min" if hourly else "last 24 h",
+                state=_state(figure.ok),
+                series=[
                     {"t": t.strftime("%a %H:00" if hourly else "%a %d %b"), "v": n} for t, n in figure.series
                 ],
-                "interval": 23 if hourly else 0,
-            }
+                interval=23 if hourly else 0,
+            )
         )
     return rows
 
@@ -472,19 +562,31 @@ def _outcomes_text(o: Outcomes) -> str:
     return f"{o.succeeded:,} succeeded · {o.failed:,} failed · {o.skipped:,} skipped"
 
 
-def success_rates(metrics: SuccessMetrics) -> list[dict[str, Any]]:
+@dataclass
+class SuccessRateView:
+    """A job kind's 24 h success rate, skipped runs apart, and its daily rates for 7 days."""
+
+    kind: str = ""
+    value: str = ""
+    detail: str = ""
+    target: str = ""
+    state: str = ""  # green | red
+    series: list[dict[str, Any]] = field(default_factory=list)
+
+
+def success_rates(metrics: SuccessMetrics) -> list[SuccessRateView]:
     """One row per job kind: the 24 h success rate, skipped runs shown apart, daily rates for 7 days."""
     return [
-        {
-            "kind": rate.kind,
-            "value": _percent(rate.last_24h.rate),
-            "detail": _outcomes_text(rate.last_24h),
-            "target": f"> {SUCCESS_RATE_TARGET * 100:.0f} %",
-            "state": _state(rate.last_24h.ok),
-            "series": [
+        SuccessRateView(
+            kind=rate.kind,
+            value=_percent(rate.last_24h.rate),
+            detail=_outcomes_text(rate.last_24h),
+            target=f"> {SUCCESS_RATE_TARGET * 100:.0f} %",
+            state=_state(rate.last_24h.ok),
+            series=[
                 {"t": t.strftime("%a %d %b"), "v": None if o.rate is None else round(o.rate * 100, 1)}
                 for t, o in rate.series
             ],
-        }
+        )
         for rate in metrics.rates
     ]

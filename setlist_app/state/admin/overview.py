@@ -33,23 +33,23 @@ def _snapshot(session: Session) -> dict[str, Any]:
     }
 
 
-def _error_detail(session: Session, ref: str) -> dict[str, str]:
+def _error_detail(session: Session, ref: str) -> views.ErrorDetailView:
     return views.error_detail(overview.error_detail(session, ref), utcnow())
 
 
 class AdminOverviewState(AdminPage, AdminState):
     counts: dict[str, int] = {}
-    health: dict[str, Any] = {}
-    jobs_series: list[dict[str, Any]] = []
+    health: views.HealthSummary = views.HealthSummary()
+    jobs_series: list[dict[str, Any]] = []  # chart data (recharts points)
     calls_series: list[dict[str, Any]] = []
     votes_series: list[dict[str, Any]] = []
-    budget_rows: list[dict[str, Any]] = []
-    errors: list[dict[str, str]] = []
-    alerts: list[dict[str, str]] = []
-    error_detail: dict[str, str] = {}  # the recorded error in the detail dialog; empty when closed
+    budget_rows: list[views.BudgetView] = []
+    errors: list[views.ErrorView] = []
+    alerts: list[views.AlertView] = []
+    error_detail: views.ErrorDetailView = views.ErrorDetailView()  # the detail dialog's; ref "" = closed
     spike_threshold: int = 0
-    success_figures: list[dict[str, Any]] = []
-    success_rates: list[dict[str, Any]] = []
+    success_figures: list[views.SuccessFigureView] = []
+    success_rates: list[views.SuccessRateView] = []
     _success_due: float = 0.0  # epoch seconds: the 7-day figures are re-read at most this often
 
     def _on_load(self) -> None:
@@ -70,10 +70,7 @@ class AdminOverviewState(AdminPage, AdminState):
                 calls = await success_metrics.provider_calls(redis, now)
             self.jobs_series = await usage.jobs_per_minute(redis, now)
             self.calls_series = await usage.calls_per_hour(redis, now)
-            self.budget_rows = [
-                {"name": b.name, "used": f"{b.used:,}", "limit": f"{b.limit:,}", "percent": b.percent}
-                for b in await usage.budget_today(redis, now, settings)
-            ]
+            self.budget_rows = [views.budget(b) for b in await usage.budget_today(redis, now, settings)]
         except Exception as exc:  # Redis down: the database figures still show
             log.warning("admin usage series unavailable: %s", exc)
         finally:
@@ -106,10 +103,10 @@ class AdminOverviewState(AdminPage, AdminState):
         try:
             self.error_detail = await run_db(_error_detail, str(ref)[:40])
         except LookupError:
-            self.error_detail = {}
+            self.error_detail = views.ErrorDetailView()
             return rx.toast.error("That error is no longer recorded.")
         return None
 
     @rx.event
     def close_error(self) -> None:
-        self.error_detail = {}
+        self.error_detail = views.ErrorDetailView()

@@ -304,6 +304,9 @@ async def test_usage_series_budget_and_rates(
         rows = {b.name: b for b in await usage.budget_today(redis, now)}
         assert rows["Jobs today"].used == 4 and rows["spotify calls today"].used == 5
         assert rows["ticketmaster calls today"].limit == 5000
+        together = rows["Jobs and provider calls today"]  # the audit's < 100,000 calls a day
+        earlier_today = (now - timedelta(hours=1)).date() == now.date()
+        assert together.used == 4 + 5 + (2 if earlier_today else 0) and together.limit == 90_000
         assert usage.hourly_quota_pace() == {"ticketmaster": 208, "setlistfm": 60}
         rates = {r.provider: r for r in await providers.rate_usage(redis)}
         assert rates["ticketmaster"].per_day_limit == 5000 and rates["spotify"].per_day_limit is None
