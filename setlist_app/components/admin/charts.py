@@ -64,7 +64,8 @@ def rate_chart(
             is_animation_active=False,
         ),
         rx.recharts.x_axis(data_key="t", interval=interval, **_AXIS),
-        rx.recharts.y_axis(allow_decimals=False, width=48, **_AXIS),
+        # Wide enough for six digits: the calls-per-day target is 100,000.
+        rx.recharts.y_axis(allow_decimals=False, width=60, **_AXIS),
         *extra,
         _tooltip(),
         data=data,
@@ -99,7 +100,8 @@ def calls_chart(data: rx.Var, pace: dict[str, int], providers: list[str]) -> rx.
             for p in providers
         ],
         rx.recharts.x_axis(data_key="t", interval=2, **_AXIS),
-        rx.recharts.y_axis(allow_decimals=False, width=48, **_AXIS),
+        # Wide enough for six digits: the calls-per-day target is 100,000.
+        rx.recharts.y_axis(allow_decimals=False, width=60, **_AXIS),
         *lines,
         rx.recharts.legend(),
         _tooltip(),
