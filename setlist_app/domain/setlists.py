@@ -66,6 +66,10 @@ def store_actual_setlist(
     move by the difference this scoring makes (domain.user_stats).
     """
     assert show.id is not None
+    # Two imports of one show at once (a planner's and an admin's "Look again" on two workers) take
+    # turns on the show's row, so the second replaces the first's setlist instead of failing on the
+    # unique show_id (PostgreSQL; SQLite lets one writer in at a time and renders no FOR UPDATE).
+    session.exec(select(Show.id).where(Show.id == show.id).with_for_update())
     existing = session.exec(select(ActualSetlist).where(ActualSetlist.show_id == show.id)).first()
     before = user_stats.show_scores(session, show.id, existing.id if existing else None)
     if existing is not None:
