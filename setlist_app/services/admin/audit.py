@@ -25,6 +25,11 @@ class AdminError(Exception):
     """An admin action the rules refuse; the message is shown to the admin as is."""
 
 
+class AdminOutdated(AdminError):
+    """The action's target changed before it ran (a job finished while its Cancel was confirmed):
+    the page was out of date, nobody did anything wrong. Recorded as refused, shown as a warning."""
+
+
 def _summary(value: Any) -> str:
     if value is None or isinstance(value, bool):  # flags are in the arguments already
         return "ok"

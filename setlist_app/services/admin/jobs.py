@@ -14,7 +14,7 @@ from setlist_app.domain.ids import strict_id
 from setlist_app.models.base import utcnow
 from setlist_app.models.catalog import Artist, Show, Venue
 from setlist_app.models.sync import JobStatus, SyncJob
-from setlist_app.services.admin.audit import AdminError, perform
+from setlist_app.services.admin.audit import AdminError, AdminOutdated, perform
 from setlist_app.services.admin.paging import Page, page_bounds
 from setlist_app.sync import jobs as gateway
 
@@ -214,8 +214,9 @@ def cancel_job(session: Session, actor: Viewer, job_id: int) -> bool:
         reason = f"cancelled by admin {actor.user_id}"
         if not gateway.cancel(session, job_id, utcnow(), reason):
             job = session.get(SyncJob, job_id)
-            state = "does not exist" if job is None else f"is {job.status}, not pending"
-            raise AdminError(f"Job {job_id} {state}")
+            if job is None:
+                raise AdminError(f"Job {job_id} does not exist")
+            raise AdminOutdated(f"Job {job_id} is {job.status} already: there was nothing left to cancel")
         return True
 
     return perform(session, actor, "job.cancel", run, target=f"job:{job_id}", arguments={"job_id": job_id})

@@ -11,7 +11,7 @@ import reflex as rx
 
 from setlist_app.auth.roles import PermissionDenied
 from setlist_app.db import run_db
-from setlist_app.services.admin.audit import AdminError
+from setlist_app.services.admin.audit import AdminError, AdminOutdated
 
 log = logging.getLogger(__name__)
 POLL_MS = 3000
@@ -23,12 +23,15 @@ class Outcome:
     ok: bool
     value: Any = None
     message: str = ""
+    outdated: bool = False  # refused because the page was out of date (`AdminOutdated`)
 
 
 async def act(fn: Callable[..., Any], *args: Any) -> Outcome:
     """`run_db(fn, *args)`; refusals become a message, anything else is logged."""
     try:
         return Outcome(True, await run_db(fn, *args))
+    except AdminOutdated as exc:
+        return Outcome(False, message=str(exc), outdated=True)
     except EXPECTED as exc:
         return Outcome(False, message=str(exc))
     except Exception:
@@ -40,4 +43,6 @@ def feedback(outcome: Outcome, done: str) -> Any:
     """The toast for an action: `done` on success, the reason otherwise."""
     if outcome.ok:
         return rx.toast.success(done, duration=3000)
+    if outcome.outdated:  # the table refreshes with what happened meanwhile
+        return rx.toast.warning(outcome.message, duration=6000)
     return rx.toast.error(outcome.message, duration=6000)

@@ -14,7 +14,8 @@ from setlist_app.models.catalog import Show, Venue
 from setlist_app.models.ops import AdminAuditLog
 from setlist_app.models.sync import CronRun, CronSetting, JobStatus, SyncJob
 from setlist_app.services.admin import audit, crons, jobs
-from setlist_app.services.admin.audit import AdminError
+from setlist_app.services.admin.audit import AdminError, AdminOutdated
+from setlist_app.state.admin.common import act
 from setlist_app.sync import crons as sync_crons
 from setlist_app.sync import jobs as gateway
 from setlist_app.sync import registry  # noqa: F401  (registers every planner)
@@ -78,7 +79,7 @@ def _job(session: Session, kind: str, key: str, artist_id: int | None = None) ->
     return gateway.request(session, kind, key, requested_by="planner:test", artist_id=artist_id).job_id
 
 
-def test_job_history_filters_retry_and_cancel(session: Session, people: People) -> None:
+async def test_job_history_filters_retry_and_cancel(session: Session, people: People) -> None:
     (artist,) = add_artists(session, 1)
     failed = _job(session, "catalog_sync", "artist:1", artist)
     pending = _job(session, "trending", "all")
@@ -133,8 +134,11 @@ def test_job_history_filters_retry_and_cancel(session: Session, people: People) 
     session.commit()
     session.expire_all()
     assert session.get(SyncJob, pending).status == JobStatus.CANCELLED
-    with pytest.raises(AdminError, match="not pending"):
+    # Cancelled (or finished) meanwhile: the page was out of date, a warning rather than an error.
+    with pytest.raises(AdminOutdated, match="is cancelled already: there was nothing left to cancel"):
         jobs.cancel_job(session, people.admin, pending)
+    outcome = await act(jobs.cancel_job, people.admin, pending)
+    assert not outcome.ok and outcome.outdated
     with pytest.raises(AdminError, match="does not exist"):
         jobs.cancel_job(session, people.admin, 999_999)
     with pytest.raises(PermissionDenied):
@@ -146,8 +150,9 @@ def test_job_history_filters_retry_and_cancel(session: Session, people: People) 
         ("job.retry", "refused"),
         ("job.retry", "refused"),
         ("job.cancel", "ok"),
-        ("job.cancel", "refused"),
-        ("job.cancel", "refused"),
+        ("job.cancel", "refused"),  # outdated: already cancelled
+        ("job.cancel", "refused"),  # the same through the page's path (`act`)
+        ("job.cancel", "refused"),  # no such job
     ]
 
 
