@@ -117,8 +117,12 @@ class AccountState(ViewerMixin, rx.State):
     flash: str = ""
 
     @rx.event
-    async def load(self) -> None:
-        self.loading = True
+    async def load(self):  # type: ignore[no-untyped-def]
+        # A browser tab keeps its page state across sign-out and sign-in: show the skeleton at once,
+        # never the previous account's name, e-mail and sign-in methods while this one loads.
+        self.loading, self.name, self.email, self.avatar_url = True, "", "", ""
+        self.sign_in_methods, self.spotify_artists = [], []
+        yield
         viewer = self._viewer()
         query = self.router.url.query_parameters
         self.flash = SPOTIFY_FLASH.get(str(query.get("spotify", "")), "") or ACCOUNT_FLASH.get(

@@ -25,9 +25,10 @@ def _sign_out(page: Page, app_url: str) -> None:
     expect(page.locator(".nav-sign-in").first).to_be_visible(timeout=20_000)
 
 
-def _methods(page: Page, app_url: str) -> list[str]:
+def _methods(page: Page, app_url: str, name: str) -> list[str]:
+    """The sign-in methods the account page lists, once it shows `name`'s account."""
     page.goto(f"{app_url}/account")
-    expect(page.locator(".account-name")).to_be_visible(timeout=20_000)
+    expect(page.locator(".account-name")).to_have_text(name, timeout=20_000)
     return page.locator(".sign-in-method").all_inner_texts()
 
 
@@ -36,7 +37,7 @@ def test_sign_in_with_both_issuers(
 ) -> None:
     page.goto(f"{app_url}/")
     sign_in(page, app_url, simulator, "Sam Fan", provider="Demo sign-in")
-    assert [m.split("\n")[0] for m in _methods(page, app_url)] == ["Demo sign-in"]
+    assert [m.split("\n")[0] for m in _methods(page, app_url, "Sam Fan")] == ["Demo sign-in"]
     _sign_out(page, app_url)
 
     page.goto(f"{app_url}/")
@@ -46,14 +47,15 @@ def test_sign_in_with_both_issuers(
     screenshot(page, "sign-in-providers")
     page.goto(f"{app_url}/")
     sign_in(page, app_url, simulator, "Sam Fan", provider="Demo ID")
-    methods = _methods(page, app_url)  # the same verified email: the same account, two methods
+    methods = _methods(page, app_url, "Sam Fan")  # the same verified email: the same account, two methods
     assert [m.split("\n")[0] for m in methods] == ["Demo sign-in", "Demo ID"], methods
     screenshot(page, "account-control")
     _sign_out(page, app_url)
 
     page.goto(f"{app_url}/")
     sign_in(page, app_url, simulator, "Mallory Unverified", provider="Demo ID")
-    assert [m.split("\n")[0] for m in _methods(page, app_url)] == ["Demo ID"]  # a separate account
+    # A separate account; the tab showed Sam's methods until Mallory's page had loaded (fixed)
+    assert [m.split("\n")[0] for m in _methods(page, app_url, "Mallory Unverified")] == ["Demo ID"]
     with Session(get_engine()) as s:
         users = {u.name: u.email for u in s.exec(select(User)).all()}
     assert users["Sam Fan"] == "sam@setlist.test" and users["Mallory Unverified"] is None

@@ -135,3 +135,21 @@ async def test_the_digest_switch_stores_the_choice(client: httpx.AsyncClient, se
     [toast] = await run_handler(AccountState.set_email_digest.fn, gone, on=False)
     session.expire_all()
     assert session.get(User, user_id).email_digest is True and gone.signed_in is False
+
+
+async def test_the_account_page_never_shows_the_previous_account(
+    client: httpx.AsyncClient, session: Session
+) -> None:
+    """A tab keeps its page state across sign-out and sign-in: the page's first update (before any
+    lookup) already clears the previous account's name, e-mail and sign-in methods."""
+    await sign_in(client, "demo-sam")
+    state = substate(
+        root_state(f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}", "/account"), AccountState
+    )
+    state.name, state.email, state.sign_in_methods = "Previous Person", "prev@x.test", ["stale"]
+    updates = AccountState.load.fn(state)
+    await anext(updates)  # the first update the browser gets
+    assert (state.loading, state.name, state.email, state.sign_in_methods) == (True, "", "", [])
+    async for _ in updates:
+        pass
+    assert state.name == "Sam Fan" and not state.loading
