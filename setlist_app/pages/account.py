@@ -240,7 +240,7 @@ def _email() -> rx.Component:
                     class_name="digest-switch",
                     margin_right="8px",
                 ),
-                "A daily digest of my notifications (new shows of artists I follow, my prediction scores)",
+                "An e-mail digest of my unread notifications every 6 hours (new shows of artists I follow, my scores)",
                 as_="label",
                 size="2",
             ),

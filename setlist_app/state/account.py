@@ -158,9 +158,11 @@ class AccountState(ViewerMixin, rx.State):
             self.signed_in = False
             return rx.toast.error("Your session ended. Sign in again to change your e-mail settings.")
         self.email_digest = bool(on)
-        return rx.toast.success(
-            "We'll e-mail you a digest of your notifications." if on else "No more digest e-mails."
-        )
+        if not on:
+            return rx.toast.success("No more digest e-mails.")
+        if not self.sends_email:
+            return rx.toast.success("Saved: you'll get the digest once this server sends e-mail.")
+        return rx.toast.success("We'll e-mail you a digest of your unread notifications.")
 
     @rx.var
     def initials(self) -> str:

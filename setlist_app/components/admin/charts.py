@@ -11,6 +11,7 @@ PROVIDER_COLORS = {
     "musicbrainz": "#a855f7",
 }
 _AXIS = {"stroke": "var(--gray-9)", "font_size": 11}
+_Y_AXIS_WIDTH = 60  # px: six-digit ticks fit (the calls-per-day target is 100,000)
 
 
 def _grid() -> rx.Component:
@@ -64,8 +65,7 @@ def rate_chart(
             is_animation_active=False,
         ),
         rx.recharts.x_axis(data_key="t", interval=interval, **_AXIS),
-        # Wide enough for six digits: the calls-per-day target is 100,000.
-        rx.recharts.y_axis(allow_decimals=False, width=60, **_AXIS),
+        rx.recharts.y_axis(allow_decimals=False, width=_Y_AXIS_WIDTH, **_AXIS),
         *extra,
         _tooltip(),
         data=data,
@@ -100,8 +100,7 @@ def calls_chart(data: rx.Var, pace: dict[str, int], providers: list[str]) -> rx.
             for p in providers
         ],
         rx.recharts.x_axis(data_key="t", interval=2, **_AXIS),
-        # Wide enough for six digits: the calls-per-day target is 100,000.
-        rx.recharts.y_axis(allow_decimals=False, width=60, **_AXIS),
+        rx.recharts.y_axis(allow_decimals=False, width=_Y_AXIS_WIDTH, **_AXIS),
         *lines,
         rx.recharts.legend(),
         _tooltip(),

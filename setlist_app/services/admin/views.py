@@ -475,7 +475,6 @@ class HealthSummary:
     planners_paused: bool = False
     alert: str = ""
     alert_raised: str = ""
-    write_conflicts: int = 0
 
 
 def health(view: HealthView, now: datetime) -> HealthSummary:
@@ -492,7 +491,6 @@ def health(view: HealthView, now: datetime) -> HealthSummary:
         planners_paused=view.planners_paused,
         alert=view.alert,
         alert_raised=ago(view.alert_raised_at, now),
-        write_conflicts=view.write_conflicts,
     )
 
 
@@ -531,7 +529,6 @@ class SuccessFigureView:
     window: str = ""
     state: str = ""  # green | red
     series: list[dict[str, Any]] = field(default_factory=list)
-    interval: int = 0  # the chart's x-axis tick interval
 
 
 def success_figures(metrics: SuccessMetrics) -> list[SuccessFigureView]:
@@ -552,7 +549,6 @@ def success_figures(metrics: SuccessMetrics) -> list[SuccessFigureView]:
                 series=[
                     {"t": t.strftime("%a %H:00" if hourly else "%a %d %b"), "v": n} for t, n in figure.series
                 ],
-                interval=23 if hourly else 0,
             )
         )
     return rows
