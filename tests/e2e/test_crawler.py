@@ -155,10 +155,12 @@ CONTROLS: list[Control] = [
     # -- admin: rows (jobs, crons, providers, artists, users, moderation) --------------------------
     Control(r'link "#\d+"|button "Details"', (Opens("dialog"),), roles=ADMIN),
     Control(r"button\.job-retry", (Stores("SELECT count(*) FROM sync_jobs"), AUDITED), roles=ADMIN),
+    # Only the job planted to run in a week: a job the crawl's Retry queued starts within seconds, and
+    # its Cancel (with the dialog it opened) goes as its row turns "running".
+    Control(r"button\.job-cancel", (Opens("alertdialog"),), roles=ADMIN, avoid=r"^(?![\s\S]*show crawl)"),
     *[
         Control(rf"button\.{name}", (Opens("alertdialog"),), roles=ADMIN, avoid="Ada Admin")
         for name in (
-            "job-cancel",
             "reset-provider",
             "reset-artist",
             "make-admin",
