@@ -153,7 +153,8 @@ class LiveHub:
         if self._wire is None or not sid:
             return
         await self.leave(sid)
-        await self._wire.enter_room(sid, room(show_id))
+        if not await self._wire.enter_room(sid, room(show_id)):
+            return  # the socket closed meanwhile: no viewer to count or push to
         self._watching[sid] = show_id
         self._joined[sid] = time.monotonic()
         current = self.snapshots.get(show_id)
@@ -237,8 +238,7 @@ class LiveHub:
     # -- the notification bell --------------------------------------------------------------------
     async def watch_user(self, sid: str, user_id: int) -> None:
         """Put a signed-in socket in its user's room, so their bell is pushed to it."""
-        if self._wire is not None and sid:
-            await self._wire.enter_room(sid, user_room(user_id))
+        if self._wire is not None and sid and await self._wire.enter_room(sid, user_room(user_id)):
             self._users[sid] = user_id
 
     def _bell_pusher(self, state_name: str) -> Callable[[int], Awaitable[None]]:

@@ -4,7 +4,7 @@ Everything the lane and the pusher know about the wire is here, behind public re
 where the libraries offer them: `AsyncServer.on` (a function handler for `event` and `disconnect`
 on Reflex's namespace runs before the namespace's class handler, which gets every event we do not
 answer through `AsyncNamespace.trigger_event`), `AsyncNamespace.enter_room` / `leave_room` /
-`emit`. Reflex's own pieces (the delta field suffix, toast events) are handed in by the wiring,
+`emit`, `manager.is_connected`. Reflex's own pieces (the delta field suffix, toast events) are handed in by the wiring,
 so this package imports no Reflex. Two internals remain, both for speed at 1,000 viewers:
 
 - `broadcast` queues one pre-encoded frame on each room member's engine.io socket instead of
@@ -137,8 +137,13 @@ class Wire:
         await self.ns.emit(EVENT, message, to=sid)
 
     # -- rooms ------------------------------------------------------------------------------------
-    async def enter_room(self, sid: str, room: str) -> None:
+    async def enter_room(self, sid: str, room: str) -> bool:
+        """Put a socket in a room; False if it has gone (it closed while its page-load event ran,
+        and python-socketio raises for a socket it no longer knows)."""
+        if not self.ns.server.manager.is_connected(sid, self.ns.namespace):
+            return False
         await self.ns.enter_room(sid, room)
+        return True
 
     async def leave_room(self, sid: str, room: str) -> None:
         await self.ns.leave_room(sid, room)

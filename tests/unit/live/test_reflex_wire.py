@@ -8,6 +8,7 @@ import logging
 import pytest
 import socketio
 
+from setlist_app.live.pusher import LiveHub
 from setlist_app.live.reflex_wire import Protocol, Wire
 
 
@@ -41,3 +42,22 @@ def test_messages_use_the_handed_in_field_suffix_and_toast() -> None:
         "events": ["no"],
     }
     assert wire.message("s", {})["events"] == []
+
+
+async def test_a_socket_that_closed_before_its_page_load_joins_no_room() -> None:
+    """A page-load event can outlive its socket; python-socketio raises for a socket it no longer
+    knows, so the wire answers False and the hub counts no viewer for it."""
+    wire = _wire()
+    manager, namespace = wire.ns.server.manager, wire.ns.namespace
+    assert await wire.enter_room("never-connected", "show:1") is False  # no socket in the namespace yet
+    sid = await manager.connect("eio-1", namespace)
+    assert await wire.enter_room(sid, "show:1") is True
+    assert [s for s, _ in manager.get_participants(namespace, "show:1")] == [sid]
+    await manager.disconnect(sid, namespace)
+    assert await wire.enter_room(sid, "show:2") is False
+
+    hub = LiveHub()
+    hub._wire = wire
+    await hub.join(sid, 2)
+    await hub.watch_user(sid, 7)
+    assert hub.local_viewers() == {} and hub._users == {}
