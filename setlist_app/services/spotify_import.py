@@ -113,13 +113,16 @@ async def claim_import_slot(settings: Settings, redis: Redis, user_id: int) -> N
 
 
 def _ensure_artists(session: Session, artists: list[SpotifyArtist]) -> tuple[dict[str, int], list[int]]:
-    """Spotify id -> artist id, creating missing artists; also the ids that were created."""
+    """Spotify id -> artist id, creating missing artists; also the ids that were created.
+
+    Created in Spotify id order, not the user's: two fans importing overlapping artists at once
+    then wait for each other instead of each holding a row the other needs (a deadlock)."""
     ids = [a.id for a in artists]
     known = dict(
         session.execute(select(Artist.spotify_id, Artist.id).where(Artist.spotify_id.in_(ids))).all()
     )
     created: list[int] = []
-    for a in artists:
+    for a in sorted(artists, key=lambda a: a.id):
         if a.id in known:
             continue
         for _ in range(3):  # a concurrent import may take the artist or the slug: re-check
