@@ -36,7 +36,7 @@ from setlist_app.state.health import HealthLive
 from setlist_app.state.notifications import BellState
 from setlist_app.state.profile import ProfileState
 from setlist_app.state.search import SearchState
-from setlist_app.state.show import ShowLive, ShowState
+from setlist_app.state.show import ShowLive, ShowState, ShowVoter
 from setlist_app.state.venue import VenueState
 
 
@@ -89,6 +89,8 @@ app.add_page(catalog.page_not_found, route="404", title="Not found · Setlist")
 app.add_middleware(EventMetricsMiddleware())  # event ids in logs, handler latency metric
 # The live path's one seam to Reflex's sockets, with the Reflex pieces it needs (live/reflex_wire.py).
 wire = reflex_wire.Wire(app.event_namespace, reflex_wire.Protocol(FIELD_MARKER, _error_toast)).install()
-vote_lane.install(wire, ShowState.get_full_name())  # votes skip Reflex's state path
+vote_lane.install(
+    wire, ShowState.get_full_name(), ShowVoter.get_full_name()
+)  # votes skip Reflex's state path
 app.register_lifespan_task(live_pusher)  # live vote fan-out: one pusher per backend worker
 app.register_lifespan_task(record_app_errors)

@@ -57,6 +57,7 @@ REDIS_BASE = "redis://127.0.0.1:6379"
 REDIS_DB = 3  # outside the 4-15 range the test fixtures pick from; never flushed
 SHOW_STATE = "reflex___state____state.setlist_app___state___show____show_state"
 LIVE_STATE = "reflex___state____state.setlist_app___state___show____show_live"
+VOTER_STATE = "reflex___state____state.setlist_app___state___show____show_voter"
 SEQ = re.compile(r'"seq_rx_state_":\s*(\d+)')
 NO_EVENTS = re.compile(r'"events":\s*\[\]')
 VOTES_KEY = '"votes_rx_state_"'
@@ -203,7 +204,7 @@ async def _run_case(
 
     def on_voter(i: int):  # type: ignore[no-untyped-def]
         def handler(sock: ReflexSocket, delta: dict[str, Any]) -> None:
-            mine = delta.get(SHOW_STATE) or {}
+            mine = delta.get(VOTER_STATE) or {}
             if "busy_rx_state_" not in mine:
                 return
             busy = set(mine["busy_rx_state_"])

@@ -13,7 +13,7 @@ from setlist_app.components.layout import server_link, sign_in_url
 from setlist_app.components.report import report_button
 from setlist_app.domain.scoring import SEEDED_HINT, SEEDED_LABEL
 from setlist_app.services.voting import PickerSong
-from setlist_app.state.show import LiveSong, ShowLive, ShowState
+from setlist_app.state.show import LiveSong, ShowLive, ShowState, ShowVoter
 
 ROW_HEIGHT = 64
 ROW_STEP = ROW_HEIGHT + 8
@@ -22,12 +22,12 @@ ROW_STEP = ROW_HEIGHT + 8
 def _count(song: LiveSong) -> rx.Var:
     """The viewer's own optimistic/confirmed count until the live snapshot catches up, else live."""
     key = song.id.to_string()
-    return rx.cond(ShowLive.seq < ShowState.pending_seq[key], ShowState.pending[key], ShowLive.votes[key])
+    return rx.cond(ShowLive.seq < ShowVoter.pending_seq[key], ShowVoter.pending[key], ShowLive.votes[key])
 
 
 def vote_button(song: LiveSong) -> rx.Component:
-    mine = ShowState.my_votes.contains(song.id)
-    busy = ShowState.busy.contains(song.id)
+    mine = ShowVoter.my_votes.contains(song.id)
+    busy = ShowVoter.busy.contains(song.id)
     return rx.button(
         rx.icon("thumbs-up", size=16),
         rx.text(_count(song), weight="bold", class_name="vote-count"),
@@ -76,7 +76,7 @@ def seeded_badge() -> rx.Component:
 def prediction_row(song: LiveSong) -> rx.Component:
     key = song.id.to_string()
     rank = ShowLive.ranks[key].to(int)
-    mine = ShowState.my_votes.contains(song.id)
+    mine = ShowVoter.my_votes.contains(song.id)
     return rx.box(
         rx.hstack(
             rx.text(
@@ -162,15 +162,15 @@ def viewer_badge() -> rx.Component:
 def allowance_note() -> rx.Component:
     """For anonymous fans: what is left for free, and a way to sign in."""
     return rx.cond(
-        ShowState.voting_open & ~ShowState.signed_in & (ShowState.votes_left >= 0),
+        ShowState.voting_open & ~ShowVoter.signed_in & (ShowVoter.votes_left >= 0),
         rx.callout(
             rx.hstack(
                 rx.text(
                     "You have ",
-                    rx.text.strong(ShowState.votes_left, class_name="votes-left"),
-                    rx.cond(ShowState.votes_left == 1, " free vote and ", " free votes and "),
-                    rx.text.strong(ShowState.adds_left),
-                    rx.cond(ShowState.adds_left == 1, " song add", " song adds"),
+                    rx.text.strong(ShowVoter.votes_left, class_name="votes-left"),
+                    rx.cond(ShowVoter.votes_left == 1, " free vote and ", " free votes and "),
+                    rx.text.strong(ShowVoter.adds_left),
+                    rx.cond(ShowVoter.adds_left == 1, " song add", " song adds"),
                     " left for this show.",
                 ),
                 server_link(

@@ -248,7 +248,9 @@ class LiveHub:
             if self._wire is None or user_id not in self._users.values():
                 return
             unread = await _reader.run(_unread_sync, user_id)
-            await self._wire.broadcast(self._wire.message(state_name, {"unread": unread}), user_room(user_id))
+            await self._wire.broadcast(
+                self._wire.message({state_name: {"unread": unread}}), user_room(user_id)
+            )
 
         return push
 
@@ -258,7 +260,7 @@ class LiveHub:
         async def emit(current: Health) -> None:
             if self._wire is not None:
                 values = {"level": current.level, "message": current.message}
-                await self._wire.broadcast(self._wire.message(state_name, values))
+                await self._wire.broadcast(self._wire.message({state_name: values}))
 
         return emit
 
@@ -353,7 +355,7 @@ class LiveHub:
             del self._joined[sid]
             snap = self.snapshots.get(self._watching.get(sid, 0))
             if snap is not None:
-                await self._wire.send(sid, self._wire.message(self._state_name, snap.fields(True)))
+                await self._wire.send(sid, self._wire.message({self._state_name: snap.fields(True)}))
 
     async def _write_viewers(self, counts: dict[int, int], *, announce: bool = True) -> None:
         """Record this worker's viewers per show and tell the other workers to re-read."""
@@ -409,7 +411,7 @@ class LiveHub:
                 and (previous is None or previous.fields(True) != snap.fields(True))
             ):
                 with_songs = previous is None or previous.songs != snap.songs
-                message = self._wire.message(self._state_name, snap.fields(with_songs))
+                message = self._wire.message({self._state_name: snap.fields(with_songs)})
                 await self._wire.broadcast(message, room(show_id))
                 self.stats["pushes"] += 1
                 metrics.live_pushed(started)

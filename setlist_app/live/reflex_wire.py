@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,18 +118,16 @@ class Wire:
         return await self.ns.trigger_event("disconnect", sid, *reason)
 
     # -- per socket -------------------------------------------------------------------------------
-    async def session(self, sid: str) -> dict[str, Any] | None:
-        """The socket's socket.io session (gone with the socket), or None when it is gone."""
-        try:
-            return await self.ns.server.get_session(sid, namespace=self.ns.namespace)
-        except KeyError:
-            return None
-
-    def message(self, state_name: str, values: dict[str, Any], toast: str | None = None) -> dict[str, Any]:
-        """Reflex's update message setting `values` of one state (and showing an error toast)."""
+    def message(self, values: Mapping[str, Mapping[str, Any]], toast: str | None = None) -> dict[str, Any]:
+        """Reflex's update message setting, per state name, those `values` (and showing an error toast);
+        a state with no values is left out."""
         marker = self.protocol.field_marker
         return {
-            "delta": {state_name: {name + marker: value for name, value in values.items()}},
+            "delta": {
+                state: {name + marker: value for name, value in fields.items()}
+                for state, fields in values.items()
+                if fields
+            },
             "events": self.protocol.error_toast(toast) if toast else [],
         }
 

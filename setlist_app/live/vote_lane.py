@@ -7,12 +7,12 @@ topped out at 45-80 votes/s while it also pushed live counts (profiled; README "
 How: `install` asks the wire (`reflex_wire`) to hand over events naming the show page's `vote`
 handler (same event name and payload the page's button sends, so the page is unchanged); every
 other event goes to Reflex untouched. The voter's vote-related page vars (my votes, songs in flight,
-optimistic counts, allowance) live in a `VoterPage` record kept in the socket's socket.io session:
-created by the show page's load event, replaced by the next load, gone with the socket (nothing to
-leak). The record is the single source of truth for those page vars: the lane sends them
-from it, and the page state's handlers write the record first and assign the vars from it, so
-Reflex's server-side copy (which the lane never updates) is never what a browser sees. Votes are stored
-through a `GroupCommit`: the votes that arrive while one batch is written are the next batch.
+optimistic counts, allowance) live in a `VoterPage` record per socket, in this process (a socket
+lives on one backend worker): created by the show page's load event, replaced by the next load,
+dropped when the page unmounts or the socket disconnects. The record is the only copy: the page's
+voter substate (`state/show.ShowVoter`) has uncached computed vars over it, so no handler can assign
+them, and the lane sends the same values straight from it. Votes are stored through a
+`GroupCommit`: the votes that arrive while one batch is written are the next batch.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ NOT_CONFIRMED = 2**31 - 1  # an optimistic count stays until a snapshot at least
 SAVE_FAILED = "We couldn't save that just now. Please try again."
 UNREADABLE = "That vote couldn't be read. Please reload the page and try again."
 CLOSED_CODES = ("completed", "cancelled", "postponed", "started")
-SESSION_KEY = "voter_page"
 _shared: dict[str, Any] = {}
 # Votes and page loads get their own threads: asyncio's default pool has only cpu+4 of them, and a
 # burst of joins would queue every vote behind them (sized to the engine's pool + overflow).
@@ -191,14 +190,18 @@ class VoteLane:
 
     def __init__(self) -> None:
         self._wire: Wire | None = None
-        self._state_name = ""
+        self._page_state = ""  # the show page's state: its `vote` events come here, refusals go there
+        self._voter_state = ""  # the substate whose vars are computed over the record
+        self._records: dict[str, VoterPage] = {}  # socket -> its show page's record
         self._tasks: set[asyncio.Task[None]] = set()
         self.votes: GroupCommit[voting.VoteRequest, Confirmed] = GroupCommit(write_votes)
 
-    def install(self, wire: Wire, state_name: str) -> None:
-        """Answer `<state_name>.vote` events (the show page's state, named by the wiring)."""
-        self._wire, self._state_name = wire, state_name
-        wire.on_event(f"{state_name}.vote", self._on_vote)
+    def install(self, wire: Wire, page_state: str, voter_state: str) -> None:
+        """Answer `<page_state>.vote` events; send the record's vars to `voter_state` (both full state
+        names, handed in by the wiring)."""
+        self._wire, self._page_state, self._voter_state = wire, page_state, voter_state
+        wire.on_event(f"{page_state}.vote", self._on_vote)
+        wire.on_disconnect(self.close_page)
 
     async def _on_vote(self, sid: str, payload: Any) -> None:
         psid = payload.get("prediction_song_id") if isinstance(payload, dict) else None
@@ -208,39 +211,30 @@ class VoteLane:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _session(self, sid: str) -> dict[str, Any] | None:
-        if self._wire is None or not sid:
-            return None
-        return await self._wire.session(sid)
-
-    async def open_page(self, sid: str, page: VoterPage) -> VoterPage:
+    def open_page(self, sid: str, page: VoterPage) -> None:
         """Start (or restart, on reload) this socket's record for the show it now shows."""
-        session = await self._session(sid)
-        if session is not None:
-            session[SESSION_KEY] = page
-        return page
+        if self._wire is not None and sid:
+            self._records[sid] = page
 
-    async def page(self, sid: str) -> VoterPage | None:
-        session = await self._session(sid)
-        return None if session is None else session.get(SESSION_KEY)
+    def page(self, sid: str) -> VoterPage | None:
+        return self._records.get(sid)
 
-    async def close_page(self, sid: str) -> None:
-        session = await self._session(sid)
-        if session is not None:
-            session.pop(SESSION_KEY, None)
+    def close_page(self, sid: str) -> None:
+        """The page unmounted or the socket went: its record goes with it."""
+        self._records.pop(sid, None)
 
     async def send(
         self, sid: str, page: VoterPage | None, extra: dict[str, Any] | None = None, toast: str | None = None
     ) -> None:
-        """Send the record's vars (and `extra` vars, an error toast) to this socket as a page delta."""
+        """Send the record's vars (and the page state's `extra` vars, an error toast) to this socket."""
         if self._wire is None:
             return
-        values = {**(page.vars() if page else {}), **(extra or {})}
-        await self._wire.send(sid, self._wire.message(self._state_name, values, toast))
+        values = {self._voter_state: page.vars() if page else {}, self._page_state: extra or {}}
+        await self._wire.send(sid, self._wire.message(values, toast))
 
     async def vote(self, sid: str, prediction_song_id: Any) -> None:
         """Toggle the socket's upvote: optimistic at once, then the database's answer."""
-        page = await self.page(sid)
+        page = self.page(sid)
         if page is None:
             return  # no show page on this socket
         psid = strict_id(prediction_song_id)
@@ -278,6 +272,8 @@ class VoteLane:
             toast = SAVE_FAILED
         finally:
             page.busy = [b for b in page.busy if b != psid]
+        if self._records.get(sid) is not page:
+            return  # the page reloaded or moved on meanwhile: the browser shows another record
         try:
             await self.send(sid, page, extra, toast)
         except Exception:  # the socket closed meanwhile: the vote itself is stored

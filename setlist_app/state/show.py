@@ -77,6 +77,43 @@ class ShowLive(rx.State):
         return [LiveSong(**song) for song in self._snap().songs]
 
 
+class ShowVoter(rx.State):
+    """The viewer's own votes on the show page: uncached computed vars over this socket's
+    `VoterPage` record in the vote lane, which the lane also sends on each vote. No handler can
+    assign them, so the page and the lane never disagree; a handler changes the record instead."""
+
+    def _record(self) -> VoterPage:
+        return lane.page(self.router.session.session_id) or VoterPage(0)
+
+    @rx.var(cache=False)
+    def signed_in(self) -> bool:
+        return self._record().signed_in
+
+    @rx.var(cache=False)
+    def my_votes(self) -> list[int]:  # prediction-song ids this viewer upvoted
+        return list(self._record().my_votes)
+
+    @rx.var(cache=False)
+    def busy(self) -> list[int]:  # prediction-song ids with a request in flight
+        return list(self._record().busy)
+
+    @rx.var(cache=False)
+    def pending(self) -> dict[str, int]:  # optimistic, then confirmed, counts per prediction song...
+        return dict(self._record().pending)
+
+    @rx.var(cache=False)
+    def pending_seq(self) -> dict[str, int]:  # ...shown while the live snapshot is older than this
+        return dict(self._record().pending_seq)
+
+    @rx.var(cache=False)
+    def votes_left(self) -> int:  # anonymous allowance; -1 = unlimited (signed in)
+        return self._record().votes_left
+
+    @rx.var(cache=False)
+    def adds_left(self) -> int:
+        return self._record().adds_left
+
+
 def _add_and_allowance(
     session: Session, viewer: Viewer, show_id: int, song_id: int
 ) -> tuple[voting.AddResult, voting.Allowance]:
@@ -107,21 +144,11 @@ def _page_data(session: Session, slug: str, viewer: Viewer) -> _PageData:
 
 
 class ShowState(ViewerMixin, PageLoad, rx.State):
-    """The show page. Votes are answered by `vote_lane.lane` on the socket, outside this state.
-
-    `signed_in`, `my_votes`, `busy`, `pending`, `pending_seq`, `votes_left` and `adds_left` mirror
-    the socket's `VoterPage` record: handlers here change the record, then `_show` it.
-    """
+    """The show page. Votes are answered by `vote_lane.lane` on the socket, outside this state; the
+    viewer's own votes are `ShowVoter`'s."""
 
     page: views.ShowPage = views.ShowPage()
     closed_message: str = ""  # "" while the show takes votes
-    signed_in: bool = False
-    votes_left: int = -1  # anonymous allowance; -1 = unlimited (signed in)
-    adds_left: int = -1
-    my_votes: list[int] = []  # prediction-song ids this viewer upvoted
-    busy: list[int] = []  # prediction-song ids with a request in flight
-    pending: dict[str, int] = {}  # optimistic, then confirmed, counts per prediction song...
-    pending_seq: dict[str, int] = {}  # ...shown while the live snapshot is older than this
     sign_in_prompt: bool = False
     picker_open: bool = False
     picker_query: str = ""
@@ -142,9 +169,10 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
     def _sid(self) -> str:
         return self.router.session.session_id
 
-    def _show(self, record: VoterPage) -> None:
-        for name, value in record.vars().items():
-            setattr(self, name, value)
+    async def _show(self) -> None:
+        """The record changed: this event's update carries `ShowVoter`'s vars (loading the substate
+        puts its uncached vars in the delta)."""
+        await self.get_state(ShowVoter)
 
     def _refused(self, refusal: Refusal) -> Any:
         if refusal.sign_in_prompt:
@@ -156,10 +184,10 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
     @rx.event
     async def load(self):  # type: ignore[no-untyped-def]
         self.loading, self.not_found, self.error = True, False, ""
-        self.picker_open, self.sign_in_prompt, self.busy = False, False, []
+        self.picker_open, self.sign_in_prompt = False, False
         self.catalog = []  # the picker's songs are this show's artist's, loaded when it opens
+        lane.close_page(self._sid)  # the previous page's votes go until this show's record replaces it
         yield
-        await lane.close_page(self._sid)  # until this show's record replaces it
         try:
             record = VoterPage(0, self.router.headers.cookie, self.router.session.client_ip)
             viewer = await record.viewer()  # off the event loop when signed in
@@ -172,7 +200,8 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
                 record.show_id = data.page.show_id
                 record.my_votes = data.my_votes
                 record.set_allowance(viewer, data.allowance)
-                self._show(await lane.open_page(self._sid, record))
+                lane.open_page(self._sid, record)
+                await self._show()
                 await self._watch(data.page.show_id)
         except Exception:
             self.error = "We couldn't load this show right now."
@@ -191,7 +220,7 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
         live = await self.get_state(ShowLive)
         live._show_id = 0
         await hub.leave(self._sid)
-        await lane.close_page(self._sid)
+        lane.close_page(self._sid)
 
     @rx.event
     async def vote(self, prediction_song_id: int) -> None:
@@ -226,7 +255,7 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
         if sid is None:
             yield rx.toast.error("We couldn't find that song. Reload the page and try again.")
             return
-        record = await lane.page(self._sid)
+        record = lane.page(self._sid)
         if self.adding or record is None:
             return
         self.adding = sid
@@ -240,7 +269,7 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
             record.mark_voted(psid, True)
             record.confirm(str(psid), result.vote.vote_count, seq)
             record.set_allowance(viewer, allow)
-            self._show(record)
+            await self._show()
             self.present_songs = [*self.present_songs, sid]
             self.picker_open = False
             title = next((s.title for s in self.catalog if s.song_id == sid), "The song")
@@ -252,7 +281,7 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
             if exc.needs_sign_in:
                 self.picker_open = False
             toast = self._refused(record.rejected(exc))
-            self._show(record)
+            await self._show()
             if toast is not None:
                 yield toast
         except Exception:

@@ -22,6 +22,7 @@ from setlist_app.auth.cookies import ANON_COOKIE, SESSION_COOKIE, new_anon_id, s
 ROOT_STATE = "reflex___state____state"
 SHOW_STATE = f"{ROOT_STATE}.setlist_app___state___show____show_state"
 SHOW_LIVE = f"{ROOT_STATE}.setlist_app___state___show____show_live"
+SHOW_VOTER = f"{ROOT_STATE}.setlist_app___state___show____show_voter"  # the voter's own vars
 MARK = "_rx_state_"
 SAVE_FAILED_TEXT = "couldn't save"
 
@@ -107,13 +108,13 @@ class ShowClient:
             self.live_seq = int(live.get(f"seq{MARK}", self.live_seq))
             self.live_updates += 1
             self._changed.set()
-        show = delta.get(SHOW_STATE) or {}
-        if f"my_votes{MARK}" in show:
-            self.my_votes = list(show[f"my_votes{MARK}"])
+        show, voter = delta.get(SHOW_STATE) or {}, delta.get(SHOW_VOTER) or {}
+        if f"my_votes{MARK}" in voter:
+            self.my_votes = list(voter[f"my_votes{MARK}"])
         if show.get(f"loading{MARK}") is False:
             self.loaded.set()
         self._error_seen = self._error_seen or _is_error(update)
-        busy = show.get(f"busy{MARK}")
+        busy = voter.get(f"busy{MARK}")
         # Reflex sends no "final" flag here: the handler's last update clears `busy` for the song.
         if busy is not None and self._waiters and self._pending not in busy:
             self._waiters.pop(0).set_result(update)

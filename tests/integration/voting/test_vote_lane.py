@@ -1,7 +1,8 @@
 """The vote lane on real Postgres and Redis, through the real wire over a faked socket.io namespace.
 
 Proves: vote events are answered on the socket (optimistic delta, then the stored result) and never
-reach Reflex, every other event does; the record is per socket and gone with it; double clicks,
+reach Reflex, every other event does; the record is per socket and gone with it, and an answer
+that arrives after a reload leaves the new page alone; double clicks,
 unknown sockets and bad payloads change nothing; two quick votes from one socket both count; and
 refusals answer with the page's messages (closed show, anonymous limit) and undo only their song.
 """
@@ -26,7 +27,8 @@ from setlist_app.observability import metrics
 from tests.fixtures.live import FakeNamespace, fake_wire
 from tests.fixtures.voting import make_show, signed_in_fans
 
-STATE = "reflex___state____state.show_state"
+STATE = "reflex___state____state.show_state"  # the page: its vote events, refusals' messages
+VOTER = "reflex___state____state.show_voter"  # the voter's own vars, computed over the record
 HANDLER = f"{STATE}.vote"
 M = "_rx_state_"
 
@@ -34,12 +36,13 @@ M = "_rx_state_"
 def _lane() -> tuple[VoteLane, FakeNamespace]:
     lane = VoteLane()
     wire, ns = fake_wire()
-    lane.install(wire, STATE)
+    lane.install(wire, STATE, VOTER)
     return lane, ns
 
 
 def _deltas(ns: FakeNamespace, sid: str) -> list[dict[str, Any]]:
-    return ns.deltas(sid, STATE)
+    """Each message's voter and page vars, merged."""
+    return [{**m["delta"].get(VOTER, {}), **m["delta"].get(STATE, {})} for t, m in ns.sent if t == sid]
 
 
 def run_async(coro: Coroutine[Any, Any, None]) -> None:
@@ -48,11 +51,11 @@ def run_async(coro: Coroutine[Any, Any, None]) -> None:
 
 
 async def _open(lane: VoteLane, ns: FakeNamespace, sid: str, show_id: int, anon: str = "") -> VoterPage:
-    ns.sessions[sid] = {}
     cookie = f"{ANON_COOKIE}={sign(anon or new_anon_id(), 'anon')}"
     record = VoterPage(show_id, cookie, "10.0.0.1")
     record.votes_left, record.adds_left = 2, 2
-    return await lane.open_page(sid, record)
+    lane.open_page(sid, record)
+    return record
 
 
 async def _settle(lane: VoteLane) -> None:
@@ -125,7 +128,6 @@ def test_bad_events_unknown_sockets_and_closed_pages_change_nothing(session: Ses
 
     async def scenario() -> None:
         lane, ns = _lane()
-        ns.sessions["nopage"] = {}  # a socket that never loaded a show page
         for sid, payload in [
             ("nopage", {"prediction_song_id": a}),
             ("gone", {"prediction_song_id": a}),  # no such socket (disconnected)
@@ -134,7 +136,7 @@ def test_bad_events_unknown_sockets_and_closed_pages_change_nothing(session: Ses
         ]:
             await ns.receive(sid, {"name": HANDLER, "payload": payload})
         await _open(lane, ns, "s1", f.show_id)
-        await lane.close_page("s1")  # the page unmounted
+        lane.close_page("s1")  # the page unmounted
         await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
         await _settle(lane)
         assert ns.sent == [] and ns.to_reflex == []
@@ -216,8 +218,7 @@ def test_a_signed_in_vote_is_stored_as_the_user(session: Session) -> None:
 
     async def scenario() -> None:
         lane, ns = _lane()
-        ns.sessions["s1"] = {}
-        await lane.open_page("s1", VoterPage(f.show_id, cookie, "10.0.0.1"))
+        lane.open_page("s1", VoterPage(f.show_id, cookie, "10.0.0.1"))
         await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
         await _settle(lane)
         last = _deltas(ns, "s1")[-1]
@@ -227,3 +228,24 @@ def test_a_signed_in_vote_is_stored_as_the_user(session: Session) -> None:
     run_async(scenario())
     user = session.execute(text("SELECT user_id FROM votes WHERE prediction_song_id = :p"), {"p": a})
     assert user.scalar_one() == fan.user_id
+
+
+def test_a_late_answer_spares_a_reloaded_page_and_the_record_goes_with_the_socket(session: Session) -> None:
+    f = make_show(session, seeded=2)
+    a = f.prediction_song_ids[0]
+
+    async def scenario() -> None:
+        lane, ns = _lane()
+        await _open(lane, ns, "s1", f.show_id)
+        await ns.receive("s1", {"name": HANDLER, "payload": {"prediction_song_id": a}})
+        while not ns.sent:  # the optimistic step is out; the vote is on its way to the database
+            await asyncio.sleep(0.001)
+        reloaded = await _open(lane, ns, "s1", f.show_id)  # the page reloads meanwhile
+        await _settle(lane)
+        assert len(_deltas(ns, "s1")) == 1  # the answer was the old page's: the new one keeps its own
+        assert lane.page("s1") is reloaded and reloaded.my_votes == []
+        assert _stored(session, a) == (1, 1)  # the vote itself is stored
+        await ns.disconnect("s1")
+        assert lane.page("s1") is None
+
+    run_async(scenario())

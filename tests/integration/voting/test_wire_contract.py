@@ -23,7 +23,7 @@ from sqlmodel import Session
 from setlist_app.live import publisher
 from setlist_app.services.demo_seed import seed_demo_catalog
 from tests.integration.ops.cluster import LOGS, Proc, app_process, service_env, upcoming_songs, wait_http
-from tests.integration.ops.wsclient import MARK, ROOT_STATE, SHOW_LIVE, SHOW_STATE, ShowClient
+from tests.integration.ops.wsclient import MARK, ROOT_STATE, SHOW_LIVE, SHOW_STATE, SHOW_VOTER, ShowClient
 
 pytestmark = [
     pytest.mark.slow,  # an app with two backend workers as processes
@@ -133,6 +133,9 @@ def test_votes_reach_the_lane_and_pushes_reach_exactly_the_shows_sockets_on_both
                 namespace="/_event",
             )
             assert await voter.wait_for(lambda c: _last(c, SHOW_STATE, "picker_open") is True, PATIENCE)
+            # Reflex's own update computed the voter's vars from the record the lane changed.
+            picker = next(u["delta"] for u in reversed(voter.updates) if SHOW_STATE in u["delta"])
+            assert picker[SHOW_VOTER][f"my_votes{MARK}"] == [songs[0]]
             # Reflex timed the picker's handler but never saw the vote (EventMetricsMiddleware).
             handler = 'handler="setlist_app___state___show____show_state.{}"'
             metrics = ""
@@ -175,12 +178,12 @@ def test_pushed_field_names_are_the_ones_reflex_itself_sends(app: Proc, database
             assert {f"{name}{MARK}" for name in ("seq", "total", "votes", "ranks", "viewers")} <= set(
                 pushed[-1]
             )
-            # The voter's own vars, sent by the lane, are vars of Reflex's show state as well.
-            own = set(_hydrate(voter)[SHOW_STATE])
+            # The voter's own vars, sent by the lane, are vars of Reflex's voter substate as well.
+            own = set(_hydrate(voter)[SHOW_VOTER])
             lane = [
-                u["delta"][SHOW_STATE]
+                u["delta"][SHOW_VOTER]
                 for u in voter.updates
-                if f"busy{MARK}" in u["delta"].get(SHOW_STATE, {})
+                if f"busy{MARK}" in u["delta"].get(SHOW_VOTER, {})
             ]
             assert lane and all(set(d) <= own for d in lane)
         finally:

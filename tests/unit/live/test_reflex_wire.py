@@ -37,11 +37,11 @@ def test_a_missing_internal_means_the_plain_path_and_one_log_line(caplog: pytest
 
 def test_messages_use_the_handed_in_field_suffix_and_toast() -> None:
     wire = _wire()
-    assert wire.message("s", {"seq": 3}, toast="no") == {
-        "delta": {"s": {"seq_rx_state_": 3}},
+    assert wire.message({"s": {"seq": 3}, "t": {"open": False}, "u": {}}, toast="no") == {
+        "delta": {"s": {"seq_rx_state_": 3}, "t": {"open_rx_state_": False}},  # no empty state
         "events": ["no"],
     }
-    assert wire.message("s", {})["events"] == []
+    assert wire.message({"s": {}}) == {"delta": {}, "events": []}
 
 
 async def test_a_socket_that_closed_before_its_page_load_joins_no_room() -> None:
