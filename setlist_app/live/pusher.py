@@ -157,17 +157,24 @@ class LiveHub:
             return  # the socket closed meanwhile: no viewer to count or push to
         self._watching[sid] = show_id
         self._joined[sid] = time.monotonic()
-        current = self.snapshots.get(show_id)
-        if current is None or current.seq < int(await self._redis.get(publisher.seq_key(show_id)) or 0):
-            # Single-flight: a burst of joins to a show waits for one read, not one each.
-            loading = self._loading.get(show_id)
-            if loading is None:
-                loading = self._loading[show_id] = asyncio.ensure_future(
-                    self._refresh([show_id], emit=current is not None)
-                )
-                loading.add_done_callback(lambda _: self._loading.pop(show_id, None))
-            await asyncio.shield(loading)
+        announced = int(await self._redis.get(publisher.seq_key(show_id)) or 0)
+        while (current := self.snapshots.get(show_id)) is None or current.seq < announced:
+            # A read already under way may have begun before `announced` (a rejoin storm): then
+            # another one. Each pass awaits a read that had not finished, so the loop always yields.
+            await asyncio.shield(self._loading_read(show_id, emit=current is not None))
         self.mark_dirty(show_id)  # the viewer count changed
+
+    def _loading_read(self, show_id: int, *, emit: bool) -> asyncio.Future[None]:
+        """Single-flight: the read of the show under way, else a new one (a burst of joins waits
+        for one read, not one each). A finished read is never handed out, even before its
+        done-callback has run: a join would spin on it without ever yielding to the loop."""
+        loading = self._loading.get(show_id)
+        if loading is None or loading.done():
+            loading = self._loading[show_id] = asyncio.ensure_future(self._refresh([show_id], emit=emit))
+            loading.add_done_callback(
+                lambda done: self._loading.pop(show_id) if self._loading.get(show_id) is done else None
+            )
+        return loading
 
     async def leave(self, sid: str) -> None:
         show_id = self._watching.pop(sid, None)

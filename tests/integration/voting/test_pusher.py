@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -216,4 +217,45 @@ async def _reconnect(engine: Engine, session: Session) -> None:
                     assert delta[f"total{FIELD_MARKER}"] == sum(delta[f"votes{FIELD_MARKER}"].values()), (
                         target
                     )
+        await redis.aclose()
+
+
+@pytest.mark.timeout(60)  # a regression spins without yielding: only the signal can end it
+def test_a_join_never_settles_for_a_read_that_began_before_its_announcement(
+    engine: Engine, session: Session
+) -> None:
+    asyncio.run(_join_during_read(engine, session))  # in this thread, where the timeout's signal lands
+
+
+async def _join_during_read(engine: Engine, session: Session) -> None:
+    """Issue 16, found by the 200-viewer rejoin benchmark: a join that found a read of the show
+    already under way waited for it, though that read had begun before the vote the viewer had
+    already seen from its old worker; the page reply then carried older counts."""
+    async with running_hub() as (hub, _ns):
+        f = make_show(session, seeded=3)
+        await hub.join("w", f.show_id)
+        stale = hub.snapshot(f.show_id)
+        redis = app_redis()
+        await asyncio.to_thread(_vote, engine, Viewer(anon_id="z"), f.prediction_song_ids[0], True)
+        seq = int(await redis.incr(publisher.seq_key(f.show_id)))
+        began = asyncio.Event()
+
+        async def read_from_before_the_vote() -> None:  # holds the stale snapshot, lands late
+            await began.wait()
+            hub.snapshots[f.show_id] = stale  # type: ignore[assignment]
+
+        hub._loading[f.show_id] = asyncio.ensure_future(read_from_before_the_vote())
+        joining = asyncio.create_task(hub.join("v", f.show_id))  # v reconnects here
+        await asyncio.sleep(0.05)
+        began.set()
+        await joining
+        assert stale is not None and stale.seq < seq
+        assert hub.snapshot(f.show_id).seq == seq and hub.snapshot(f.show_id).total == 1
+        # A read that finished but is still listed (its done-callback not yet run when the join
+        # looks) is not waited on again: the first version of this loop spun on it for ever.
+        finished = asyncio.get_running_loop().create_future()
+        finished.set_result(None)
+        hub._loading[f.show_id], hub.snapshots[f.show_id] = finished, stale  # type: ignore[assignment]
+        await hub.join("x", f.show_id)
+        assert hub.snapshot(f.show_id).seq == seq
         await redis.aclose()
