@@ -13,9 +13,9 @@ them from the same snapshot. Notification bells ride the same hub: a signed-in s
 on page load, and each user id the notifications planner publishes gets that user's unread count
 pushed to that room. Counts never go backwards for a viewer: a joining viewer's snapshot
 is at least as new as every commit announced before the join (a reconnect after pushes from
-another worker), and the pusher's first round at least a tick after the join (within about a
-second) sends the viewer the current snapshot again, which overtakes a page reply computed from an
-older one while a push was on its way.
+another worker), and once the page's reply to the join has been sent (`replied`, called when the
+load event's task ends) the next round sends the viewer the current snapshot again, after that
+reply: pushes may have overtaken a reply computed from an older snapshot.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ class LiveHub:
         self._wake = asyncio.Event()
         self._watching: dict[str, int] = {}  # socket -> the show whose room it is in
         self._users: dict[str, int] = {}  # signed-in socket -> its user (the bell's room)
-        self._joined: dict[str, float] = {}  # socket -> when it joined (monotonic): re-sent a tick later
+        self._replied: set[str] = set()  # sockets whose page reply is out: sent the snapshot once more
         self._written: dict[int, int] = {}  # show -> local viewer count last written to Redis
         self._loading: dict[int, asyncio.Future[None]] = {}
         # Local read order, to drop a slower concurrent read that lands late. Not Redis's sequence
@@ -156,13 +156,21 @@ class LiveHub:
         if not await self._wire.enter_room(sid, room(show_id)):
             return  # the socket closed meanwhile: no viewer to count or push to
         self._watching[sid] = show_id
-        self._joined[sid] = time.monotonic()
         announced = int(await self._redis.get(publisher.seq_key(show_id)) or 0)
         while (current := self.snapshots.get(show_id)) is None or current.seq < announced:
             # A read already under way may have begun before `announced` (a rejoin storm): then
             # another one. Each pass awaits a read that had not finished, so the loop always yields.
             await asyncio.shield(self._loading_read(show_id, emit=current is not None))
         self.mark_dirty(show_id)  # the viewer count changed
+
+    def replied(self, sid: str) -> None:
+        """The page reply to the socket's join has been sent: send it the current snapshot once more
+        on the next round. That reply was computed from the snapshot of its moment but, under load,
+        delivered after pushes queued straight onto the socket since; left alone, its older
+        counts would stay on screen until the next change."""
+        if sid in self._watching:
+            self._replied.add(sid)
+            self._wake.set()
 
     def _loading_read(self, show_id: int, *, emit: bool) -> asyncio.Future[None]:
         """Single-flight: the read of the show under way, else a new one (a burst of joins waits
@@ -178,14 +186,14 @@ class LiveHub:
 
     async def leave(self, sid: str) -> None:
         show_id = self._watching.pop(sid, None)
-        self._joined.pop(sid, None)
+        self._replied.discard(sid)
         if show_id is not None and self._wire is not None:
             await self._wire.leave_room(sid, room(show_id))
             self.mark_dirty(show_id)
 
     def _forget(self, sid: str) -> None:
         """The socket disconnected (socket.io dropped it from its rooms itself)."""
-        self._joined.pop(sid, None)
+        self._replied.discard(sid)
         self._users.pop(sid, None)
         if (show_id := self._watching.pop(sid, None)) is not None:
             self.mark_dirty(show_id)
@@ -320,7 +328,7 @@ class LiveHub:
                 async with asyncio.timeout(1.0):
                     await self._wake.wait()
             except TimeoutError:
-                if self.local_viewers() == self._written and not self._joined:
+                if self.local_viewers() == self._written and not self._replied:
                     continue
             if (delay := last + tick - time.monotonic()) > 0:
                 await asyncio.sleep(delay)  # coalesce: at most one round per tick
@@ -351,15 +359,12 @@ class LiveHub:
         await self._resend_to_joiners()
 
     async def _resend_to_joiners(self) -> None:
-        """Send the current snapshot to each socket that joined at least a tick ago, once.
-
-        Its page reply carried the snapshot of the moment it was computed; a push queued before
-        that reply went out would otherwise be the last word until the next change."""
+        """Send the current snapshot once more to each socket whose page reply went out since the
+        last round (see `replied`)."""
         if self._wire is None:
             return
-        due = time.monotonic() - get_settings().live_tick_ms / 1000
-        for sid in [s for s, at in self._joined.items() if at <= due]:
-            del self._joined[sid]
+        replied, self._replied = self._replied, set()
+        for sid in replied:
             snap = self.snapshots.get(self._watching.get(sid, 0))
             if snap is not None:
                 await self._wire.send(sid, self._wire.message({self._state_name: snap.fields(True)}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -212,7 +213,13 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
     async def _watch(self, show_id: int) -> None:
         live = await self.get_state(ShowLive)
         live._show_id = show_id
-        await hub.join(self._sid, show_id)
+        sid = self._sid
+        await hub.join(sid, show_id)
+        # Reflex runs each event in its own task and sends the handler's updates from it: when the
+        # task ends, this page's reply is on the socket, and the hub's re-send goes after it.
+        task = asyncio.current_task()
+        if task is not None:
+            task.add_done_callback(lambda _: hub.replied(sid))
 
     @rx.event
     async def leave(self):  # type: ignore[no-untyped-def]

@@ -208,7 +208,8 @@ async def _reconnect(engine: Engine, session: Session) -> None:
         await a_ns.ns.disconnect("v")
         await b.join("v", f.show_id)  # v reconnects to B; the page reply is computed right now
         assert b.snapshot(f.show_id).seq == seq and b.snapshot(f.show_id).total == 1
-        # ...and a tick later v is sent the current snapshot once more, with no new vote.
+        # ...and once that reply is out, v is sent the current snapshot once more, with no new vote.
+        b.replied("v")
         await eventually(lambda: b_ns.ns.pushed("v", STATE, "seq") == seq, "the snapshot re-sent to v")
         for ns in (a_ns, b_ns):
             for target, message in ns.ns.sent:
