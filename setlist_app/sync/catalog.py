@@ -205,12 +205,16 @@ async def sync_catalog(ctx: SyncContext, job: SyncJob) -> dict[str, Any]:
     now = ctx.now()
     policy = breaker.CircuitPolicy.from_settings(ctx.settings)
     with ctx.session() as session:
-        if not breaker.allow_request(session, PROVIDER, now, policy):
-            return {"skipped": "spotify circuit open"}
+        # The artist's guard before the circuit, in one transaction: a guarded artist that won the
+        # half-open probe would make no call, and Spotify's circuit would stay half-open, every call
+        # blocked, until the probe's lease ran out. Blocked by the circuit, the claim is undone.
         artist = artist_writes.claim_catalog_sync(session, job.artist_id, now, ctx.settings)
+        if artist is None or artist.spotify_id is None:
+            return {"skipped": "guarded (synced within 24 h, in backoff, or no Spotify id)"}
+        if not breaker.allow_request(session, PROVIDER, now, policy, commit=False):
+            session.rollback()
+            return {"skipped": "spotify circuit open"}
         session.commit()
-    if artist is None or artist.spotify_id is None:
-        return {"skipped": "guarded (synced within 24 h, in backoff, or no Spotify id)"}
 
     try:
         items, calls = await _fetch(ctx, artist.spotify_id)

@@ -159,6 +159,16 @@ async def test_provider_breaker_stops_calls(
     assert await _plan(ctx, session) == []
     assert status.read_health(session, clock()).level in ("degraded", "down")
     assert _artist(session, ids[-1]).catalog_attempted_at is None  # the guard was not consumed
+    # Past the cool-down the first job is for an artist its 24 h guard holds back: it leaves the
+    # half-open probe to the next job that calls Spotify, whose answer closes the circuit.
+    clock.advance(seconds=settings.circuit_cooldown_seconds + 1)
+    assert (await _sync(ctx, session, ids[0])).result["skipped"].startswith("guarded")
+    session.expire_all()
+    assert session.get(ProviderCircuit, "spotify").state == "open" and spotify.calls == calls
+    spotify.fail.clear()  # Spotify answers again
+    assert (await _sync(ctx, session, ids[-1])).status == "succeeded"
+    session.expire_all()
+    assert session.get(ProviderCircuit, "spotify").state == "closed"
 
 
 async def _plan(ctx: Any, session: Session, limit: int = 50) -> list[int]:
