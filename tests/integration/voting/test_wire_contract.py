@@ -169,6 +169,20 @@ def test_pushed_field_names_are_the_ones_reflex_itself_sends(app: Proc, database
         await viewer.connect(PATIENCE)
         await voter.connect(PATIENCE)
         try:
+            # Seam: Reflex runs the page's load event in its own task and sends the reply from it;
+            # the hub's one re-send to a joiner waits for that task's end (`LiveHub.replied`), so it
+            # arrives after the reply (which carried the snapshot of its moment), songs included.
+            loaded = next(
+                i
+                for i, u in enumerate(viewer.updates)
+                if u["delta"].get(SHOW_STATE, {}).get(f"loading{MARK}") is False
+            )
+            assert await viewer.wait_for(
+                lambda c: any(
+                    f"songs{MARK}" in u["delta"].get(SHOW_LIVE, {}) for u in c.updates[loaded + 1 :]
+                ),
+                PATIENCE,
+            )
             hydrated = set(_hydrate(viewer)[SHOW_LIVE])
             seen = len(viewer.updates)
             await voter.vote(songs[0], PATIENCE)
