@@ -4,8 +4,9 @@ Everything the lane and the pusher know about the wire is here, behind public re
 where the libraries offer them: `AsyncServer.on` (a function handler for `event` and `disconnect`
 on Reflex's namespace runs before the namespace's class handler, which gets every event we do not
 answer through `AsyncNamespace.trigger_event`), `AsyncNamespace.enter_room` / `leave_room` /
-`emit`, `manager.is_connected`. Reflex's own pieces (the delta field suffix, toast events) are handed in by the wiring,
-so this package imports no Reflex. Two internals remain, both for speed at 1,000 viewers:
+`emit`, `manager.is_connected`. Reflex's own pieces (the delta field suffix, toast events) are
+handed in by the wiring, so this package imports no Reflex. Two internals remain, both for speed at
+1,000 viewers:
 
 - `broadcast` queues one pre-encoded frame on each room member's engine.io socket instead of
   `emit`'s task per recipient (python-socketio `manager.get_participants`, `server.eio.sockets`,
