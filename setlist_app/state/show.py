@@ -146,7 +146,8 @@ def _page_data(session: Session, slug: str, viewer: Viewer) -> _PageData:
 
 class ShowState(ViewerMixin, PageLoad, rx.State):
     """The show page. Votes are answered by `vote_lane.lane` on the socket, outside this state; the
-    viewer's own votes are `ShowVoter`'s."""
+    viewer's own votes are `ShowVoter`'s. Its vars are uncached, so Reflex recomputes them into every
+    update: a handler that changes the record needs to do nothing more."""
 
     page: views.ShowPage = views.ShowPage()
     closed_message: str = ""  # "" while the show takes votes
@@ -169,11 +170,6 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
     @property
     def _sid(self) -> str:
         return self.router.session.session_id
-
-    async def _show(self) -> None:
-        """The record changed: this event's update carries `ShowVoter`'s vars (loading the substate
-        puts its uncached vars in the delta)."""
-        await self.get_state(ShowVoter)
 
     def _refused(self, refusal: Refusal) -> Any:
         if refusal.sign_in_prompt:
@@ -202,7 +198,6 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
                 record.my_votes = data.my_votes
                 record.set_allowance(viewer, data.allowance)
                 lane.open_page(self._sid, record)
-                await self._show()
                 await self._watch(data.page.show_id)
         except Exception:
             self.error = "We couldn't load this show right now."
@@ -276,7 +271,6 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
             record.mark_voted(psid, True)
             record.confirm(str(psid), result.vote.vote_count, seq)
             record.set_allowance(viewer, allow)
-            await self._show()
             self.present_songs = [*self.present_songs, sid]
             self.picker_open = False
             title = next((s.title for s in self.catalog if s.song_id == sid), "The song")
@@ -288,7 +282,6 @@ class ShowState(ViewerMixin, PageLoad, rx.State):
             if exc.needs_sign_in:
                 self.picker_open = False
             toast = self._refused(record.rejected(exc))
-            await self._show()
             if toast is not None:
                 yield toast
         except Exception:

@@ -221,11 +221,11 @@ async def _reconnect(engine: Engine, session: Session) -> None:
         await redis.aclose()
 
 
-@pytest.mark.timeout(60)  # a regression spins without yielding: only the signal can end it
+@pytest.mark.timeout(60)  # a regression spins without yielding: only pytest-timeout ends it
 def test_a_join_never_settles_for_a_read_that_began_before_its_announcement(
     engine: Engine, session: Session
 ) -> None:
-    asyncio.run(_join_during_read(engine, session))  # in this thread, where the timeout's signal lands
+    asyncio.run(_join_during_read(engine, session))  # in this thread, where the signal method lands
 
 
 async def _join_during_read(engine: Engine, session: Session) -> None:
