@@ -16,7 +16,7 @@ def my_votes(session: Session, viewer: Viewer, show_id: int) -> list[int]:
     """Prediction-song ids the viewer has upvoted on this show."""
     if viewer.voter_key is None:
         return []
-    rows = session.execute(MY_VOTES.clause, {"s": show_id, "v": viewer.voter_key})
+    rows = run(session, MY_VOTES, {"s": show_id, "v": viewer.voter_key})
     return [int(r.prediction_song_id) for r in rows]
 
 
@@ -31,7 +31,7 @@ def allowance(session: Session, viewer: Viewer, show_id: int) -> Allowance:
 
 def closed_reason(session: Session, show_id: int) -> str:
     """Why the show takes no votes, in words for fans; "" while voting is open."""
-    row = session.execute(SHOW_STATE.clause, {"s": show_id}).first()
+    row = run(session, SHOW_STATE, {"s": show_id}).first()
     if row is None:
         return MESSAGES["unknown_show"]
     try:
@@ -53,5 +53,5 @@ class PickerSong:
 
 def picker_catalog(session: Session, show_id: int) -> list[PickerSong]:
     """The artist's studio catalog in catalog order (variants were filtered out at import)."""
-    rows = session.execute(PICKER_CATALOG.clause, {"s": show_id})
+    rows = run(session, PICKER_CATALOG, {"s": show_id})
     return [PickerSong(r.song_id, r.title, r.album, f"{r.title} {r.album}".lower()) for r in rows]
