@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     anon_ip_rate_per_minute: int = 60  # per client IP for anonymous voters (cookie churn)
     artist_requests_per_ip_per_hour: int = 10  # new artist discoveries per client IP (beside 5 per requester)
     live_tick_ms: int = 50  # at most one snapshot per show per tick, per backend worker (README Benchmarks)
+    live_viewers_push_seconds: float = 1.0  # a change of only the viewer count is pushed at most this often
     live_resync_seconds: float = 5.0  # re-read watched shows this often even without a publish
     health_poll_seconds: float = 3.0  # each backend worker re-reads sync health this often for the banner
     live_viewer_ttl_seconds: float = 15.0  # a worker's viewer count expires if not refreshed

@@ -131,6 +131,53 @@ async def _coalesced(engine: Engine, session: Session) -> None:
         await redis.aclose()
 
 
+def test_an_arriving_crowd_moves_the_viewer_count_at_an_interval_and_a_vote_at_once(
+    engine: Engine, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_async(_crowd(engine, session, monkeypatch))
+
+
+def _viewers_interval(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    monkeypatch.setenv("LIVE_VIEWERS_PUSH_SECONDS", str(seconds))
+    get_settings.cache_clear()
+
+
+async def _crowd(engine: Engine, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    _viewers_interval(monkeypatch, 3600)  # held for the whole test unless something else changes
+    try:
+        async with running_hub() as (live, ns):
+            f = make_show(session, seeded=3, spare=0)
+            room = f"show:{f.show_id}"
+            await live.join("sid-0", f.show_id)
+            await eventually(lambda: ns.pushed(room, "viewers") == 1, "the first viewer pushed")
+            for i in range(1, 30):  # a crowd arrives, a new viewer every round
+                await live.join(f"sid-{i}", f.show_id)
+                await asyncio.sleep(0.05)
+            redis = app_redis()
+            async with asyncio.timeout(PATIENCE):  # the crowd counted where every worker reads it
+                while not (
+                    await redis.hget(publisher.viewers_key(f.show_id), live.instance) or b""
+                ).startswith(b"30:"):
+                    await asyncio.sleep(0.02)
+            # A vote goes out at once, and carries the held viewer count with it.
+            await asyncio.to_thread(
+                _vote, engine, signed_in_fans(session, 1)[0], f.prediction_song_ids[0], True
+            )
+            seq = await publisher.publish_show_changed(redis, f.show_id)
+            await redis.aclose()
+            await eventually(lambda: ns.pushed(room, "seq") == seq, "the vote pushed")
+            viewers = [d["viewers" + FIELD_MARKER] for d in ns.ns.deltas(room, STATE)]
+            assert viewers == [1, 30], viewers  # the crowd's 29 changes held, then sent with the vote
+            # A held change is not lost: it goes out once its interval is over, with no vote.
+            _viewers_interval(monkeypatch, 0.5)
+            g = make_show(session, seeded=3, spare=0, tag="g")
+            for i in range(3):
+                await live.join(f"sid-g{i}", g.show_id)
+            await eventually(lambda: ns.pushed(f"show:{g.show_id}", "viewers") == 3, "the held change pushed")
+    finally:
+        get_settings.cache_clear()
+
+
 def test_leaving_and_disconnecting_leak_nothing(engine: Engine, session: Session) -> None:
     run_async(_leaving(session))
 
