@@ -47,6 +47,7 @@ from setlist_app.settings import get_settings
 
 LOADED = '"loading_rx_state_":false'  # in the show state's delta: the load's reply with the show's data
 TABLE = [
+    ("code", "code"),
     ("viewer", "viewer"),
     ("workers", "backend workers"),
     ("loads", "page loads"),
