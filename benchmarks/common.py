@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import secrets
@@ -93,6 +94,22 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
         if len(values) > 1:
             out[f"{key}_spread"] = [min(values), max(values)]
     return out
+
+
+def add_report_options(parser: argparse.ArgumentParser, client_cpus: str = "1") -> None:
+    """The options every benchmark shares: the load client's cores and `--table` (print a results
+    file's README table and exit, see `printed_table`)."""
+    parser.add_argument(
+        "--client-cpus", default=client_cpus, help="cores for this load client ('' = no pinning)"
+    )
+    parser.add_argument("--table", metavar="JSON", help="print the README table of a results file and exit")
+
+
+def printed_table(args: argparse.Namespace, columns: list[tuple[str, str]]) -> bool:
+    """If `--table` was given, print that results file's README table; whether it was."""
+    if args.table:
+        print(markdown_table(json.loads(Path(args.table).read_text())["results"], columns))
+    return bool(args.table)
 
 
 def markdown_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:

@@ -40,7 +40,7 @@ import psycopg
 from sqlalchemy import text
 from sqlmodel import Session
 
-from benchmarks.common import machine, markdown_table, median_of, pin_self
+from benchmarks.common import add_report_options, machine, median_of, pin_self, printed_table
 from benchmarks.live_fanout import serve
 from benchmarks.live_fanout.wsclient import ReflexSocket
 from setlist_app.auth import sessions
@@ -138,6 +138,12 @@ def _setup_db(shows: int, songs: int, voters: int, signed_in: bool) -> Bench:
     else:
         cookies = [f"{ANON_COOKIE}={sign(f'bench-voter-{i}', 'anon')}" for i in range(voters)]
     return Bench(name, url, made, cookies)
+
+
+def backend_env(database_url: str) -> dict[str, str]:
+    """The backend's settings: the bench database, and every Redis use in `REDIS_DB`."""
+    env = {"DATABASE_URL": database_url, "REDIS_URL": REDIS_BASE, "PYTHONPATH": str(PROJECT_ROOT)}
+    return env | {name: str(REDIS_DB) for name in ("REDIS_DB_REFLEX", "REDIS_DB_APP", "REDIS_DB_QUEUE")}
 
 
 def _drop_db(name: str) -> None:
@@ -408,12 +414,10 @@ def main() -> None:
         help="viewers that drop and reconnect at once mid-run (issue: 200)",
     )
     parser.add_argument("--backend-cpus", default="0", help="taskset cores for the backend ('' = no pinning)")
-    parser.add_argument("--client-cpus", default="1", help="cores for this load client ('' = no pinning)")
     parser.add_argument("--out", default=str(RESULTS / "live_fanout.json"))
-    parser.add_argument("--table", metavar="JSON", help="print the README table of a results file and exit")
+    add_report_options(parser)
     args = parser.parse_args()
-    if args.table:
-        print(markdown_table(json.loads(Path(args.table).read_text())["results"], TABLE))
+    if printed_table(args, TABLE):
         return
     pin_self(args.client_cpus)
     # Signed-in voters' sessions go to the backend's Redis DB: this process creates them.
@@ -436,14 +440,7 @@ def _one_run(args: argparse.Namespace, workers: int, viewers: int, rate: int, sh
     signed_in = not args.anonymous
     bench = _setup_db(shows, args.songs, voters_needed(rate, signed_in), signed_in)
     port = _free_port()
-    env = {
-        "DATABASE_URL": bench.url,
-        "REDIS_URL": REDIS_BASE,
-        "REDIS_DB_REFLEX": str(REDIS_DB),
-        "REDIS_DB_APP": str(REDIS_DB),
-        "REDIS_DB_QUEUE": str(REDIS_DB),
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
+    env = backend_env(bench.url)
     if args.anonymous:
         env.update(
             ANON_VOTES_PER_SHOW="1000000", VOTE_RATE_PER_MINUTE="1000000", ANON_IP_RATE_PER_MINUTE="1000000"

@@ -27,10 +27,9 @@ from typing import Any
 import psutil
 import redis
 
-from benchmarks.common import machine, markdown_table, median_of, pin_self
+from benchmarks.common import add_report_options, machine, median_of, pin_self, printed_table
 from benchmarks.live_fanout import serve
 from benchmarks.live_fanout.__main__ import (
-    PROJECT_ROOT,
     REDIS_BASE,
     REDIS_DB,
     RESULTS,
@@ -41,6 +40,7 @@ from benchmarks.live_fanout.__main__ import (
     _pct,
     _setup_db,
     _tree,
+    backend_env,
 )
 from benchmarks.live_fanout.wsclient import ReflexSocket
 from setlist_app.settings import get_settings
@@ -104,14 +104,7 @@ async def _loads(
 def _one_run(args: argparse.Namespace, signed_in: bool) -> dict[str, Any]:
     bench = _setup_db(args.shows, args.songs, args.loads if signed_in else 1, signed_in)
     port = _free_port()
-    env = {
-        "DATABASE_URL": bench.url,
-        "REDIS_URL": REDIS_BASE,
-        "REDIS_DB_REFLEX": str(REDIS_DB),
-        "REDIS_DB_APP": str(REDIS_DB),
-        "REDIS_DB_QUEUE": str(REDIS_DB),
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
+    env = backend_env(bench.url)
     load_before = os.getloadavg()[0]
     proc = serve.start_backend(
         port, args.workers, env, RESULTS / "page_load_backend.log", cpus=args.backend_cpus or None
@@ -149,12 +142,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--backend-cpus", default="0", help="taskset cores for the backend ('' = no pinning)")
-    parser.add_argument("--client-cpus", default="1", help="cores for this load client ('' = no pinning)")
     parser.add_argument("--out", default=str(RESULTS / "page_load.json"))
-    parser.add_argument("--table", metavar="JSON", help="print the README table of a results file and exit")
+    add_report_options(parser)
     args = parser.parse_args()
-    if args.table:
-        print(markdown_table(json.loads(Path(args.table).read_text())["results"], TABLE))
+    if printed_table(args, TABLE):
         return
     pin_self(args.client_cpus)
     # Signed-in viewers' sessions go to the backend's Redis DB: this process creates them.

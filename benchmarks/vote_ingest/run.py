@@ -18,20 +18,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import time
 from collections import Counter
-from pathlib import Path
 
 import psutil
 import psycopg
 
 from benchmarks.common import (
+    add_report_options,
     machine,
-    markdown_table,
     median_of,
     pin_self,
+    printed_table,
     private_services,
     taskset,
     write_result,
@@ -136,11 +135,9 @@ def main() -> None:
     parser.add_argument("--mode", choices=["stay", "mixed", "both"], default="both")
     parser.add_argument("--runs", type=int, default=3, help="runs per case; the median is reported")
     parser.add_argument("--app-cpus", default="0", help="taskset cores for the app ('' = no pinning)")
-    parser.add_argument("--client-cpus", default="1", help="cores for this load client ('' = no pinning)")
-    parser.add_argument("--table", metavar="JSON", help="print the README table of a results file and exit")
+    add_report_options(parser)
     args = parser.parse_args()
-    if args.table:
-        print(markdown_table(json.loads(Path(args.table).read_text())["results"], TABLE))
+    if printed_table(args, TABLE):
         return
     pin_self(args.client_cpus)
     modes = ["stay", "mixed"] if args.mode == "both" else [args.mode]
