@@ -6,6 +6,7 @@ import warnings
 import reflex as rx
 from authlib.deprecate import AuthlibDeprecationWarning
 
+from setlist_app.db import oplock_supported
 from setlist_app.settings import get_settings
 
 settings = get_settings()
@@ -13,12 +14,12 @@ settings = get_settings()
 # Reflex only reads REFLEX_* variables itself; map ours so one setting drives both.
 os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "0")
 os.environ.setdefault("REFLEX_STATE_MANAGER_MODE", "redis")
-# Opportunistic locking: a worker keeps a tab's state tree in memory for a few seconds after an event
-# and holds its Redis lock, so a page load's four events (hydrate, on_load, the page's load, the
-# hydrated flag) read and write Redis once instead of four times; another worker that needs the tab
-# (a reconnect) makes Reflex hand the lock over at once. A page load cost 25% less backend CPU with it
-# (benchmarks/page_load, README "Benchmarks").
-os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
+# Opportunistic locking (`setlist_app.db.oplock_supported`): a page load reads and writes the tab's state in Redis
+# once, not four times. It needs Redis 7, so it is on only when the state manager's Redis is 7 or newer.
+if "REFLEX_OPLOCK_ENABLED" not in os.environ and oplock_supported(
+    settings.redis_db_url(settings.redis_db_reflex)
+):
+    os.environ["REFLEX_OPLOCK_ENABLED"] = "true"
 # Without it Reflex picks "the fastest" npm registry at init by timing requests to registry.npmjs.org
 # and a mirror, and logs each failed try: noise in app.log for anyone without the mirror.
 os.environ.setdefault("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org")
