@@ -167,7 +167,9 @@ async def _crowd(engine: Engine, session: Session, monkeypatch: pytest.MonkeyPat
             await redis.aclose()
             await eventually(lambda: ns.pushed(room, "seq") == seq, "the vote pushed")
             viewers = [d["viewers" + FIELD_MARKER] for d in ns.ns.deltas(room, STATE)]
-            assert viewers == [1, 30], viewers  # the crowd's 29 changes held, then sent with the vote
+            # The crowd's 28 intermediate counts were held, and the vote carried the last. (The vote
+            # may go out twice: its new counts can be read before its sequence number is published.)
+            assert viewers[0] == 1 and set(viewers[1:]) == {30}, viewers
             # A held change is not lost: it goes out once its interval is over, with no vote.
             _viewers_interval(monkeypatch, 0.5)
             g = make_show(session, seeded=3, spare=0, tag="g")
