@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from setlist_app.auth.cookies import anon_id_from_cookies, parse_cookie_header
+from setlist_app.auth.cookies import SESSION_COOKIE, anon_id_from_cookies, parse_cookie_header
 from setlist_app.auth.sessions import user_from_cookies
 
 
@@ -49,3 +51,16 @@ def viewer_from_cookie_header(header: str | None, client_ip: str = "") -> Viewer
         return Viewer(anon_id=anon_id, client_ip=client_ip)
     user_id, role, name = user
     return Viewer(user_id=user_id, anon_id=anon_id, role=role, name=name, client_ip=client_ip)
+
+
+async def resolve_viewer(
+    header: str | None,
+    client_ip: str = "",
+    run: Callable[..., Awaitable[Viewer]] = asyncio.to_thread,
+) -> Viewer:
+    """`viewer_from_cookie_header` from an event loop: a session cookie is looked up in Redis and
+    the database (cached 5 s), so that runs through `run` (a thread) and a signed-in viewer blocks
+    the loop no more than an anonymous one, whose cookie needs only its signature checked."""
+    if SESSION_COOKIE not in (header or ""):
+        return viewer_from_cookie_header(header, client_ip)
+    return await run(viewer_from_cookie_header, header, client_ip)

@@ -25,8 +25,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
-from setlist_app.auth.cookies import SESSION_COOKIE
-from setlist_app.auth.viewer import Viewer, viewer_from_cookie_header
+from setlist_app.auth.viewer import Viewer, resolve_viewer
 from setlist_app.db import ThreadPool, app_redis
 from setlist_app.db import run_db as _run_db
 from setlist_app.domain.ids import strict_id
@@ -126,11 +125,8 @@ class VoterPage:
         }
 
     async def viewer(self) -> Viewer:
-        """Who votes. A session cookie is looked up in Redis and the database (cached 5 s): in a
-        thread, so a signed-in voter blocks the event loop no more than an anonymous one."""
-        if SESSION_COOKIE not in self.cookie:
-            return viewer_from_cookie_header(self.cookie)  # signatures only: no I/O
-        return await _db_threads.run(viewer_from_cookie_header, self.cookie)
+        """Who votes (a session cookie is looked up on the show page's own threads)."""
+        return await resolve_viewer(self.cookie, run=_db_threads.run)
 
     def set_allowance(self, viewer: Viewer, allow: voting.Allowance) -> None:
         self.signed_in = viewer.is_signed_in

@@ -71,7 +71,7 @@ class SessionState(ViewerMixin, rx.State):
 
     @rx.event
     async def refresh(self) -> None:
-        viewer = self._viewer()
+        viewer = await self._viewer()
         summary = await run_db(account_summary, viewer.user_id) if viewer.user_id is not None else None
         self.signed_in = summary is not None
         self.display_name = summary.name if summary else ""
@@ -123,7 +123,7 @@ class AccountState(ViewerMixin, rx.State):
         self.loading, self.name, self.email, self.avatar_url = True, "", "", ""
         self.sign_in_methods, self.spotify_artists = [], []
         yield
-        viewer = self._viewer()
+        viewer = await self._viewer()
         query = self.router.url.query_parameters
         self.flash = SPOTIFY_FLASH.get(str(query.get("spotify", "")), "") or ACCOUNT_FLASH.get(
             str(query.get("account", "")), ""
@@ -153,7 +153,7 @@ class AccountState(ViewerMixin, rx.State):
     @rx.event
     async def set_email_digest(self, on: bool):  # type: ignore[no-untyped-def]
         """The digest switch: the same setting the digest's unsubscribe link turns off."""
-        viewer = self._viewer()
+        viewer = await self._viewer()
         if viewer.user_id is None or not await run_db(set_email_digest, viewer.user_id, bool(on)):
             self.signed_in = False
             return rx.toast.error("Your session ended. Sign in again to change your e-mail settings.")

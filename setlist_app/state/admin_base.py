@@ -24,9 +24,9 @@ log = logging.getLogger(__name__)
 GUARD_MARK = "__admin_guarded__"
 
 
-def _deny(state: AdminState, name: str) -> Any:
+async def _deny(state: AdminState, name: str) -> Any:
     """None when the viewer is an admin; else the event the browser gets instead of the handler."""
-    viewer = state._viewer()
+    viewer = await state._viewer()
     state.admin_checked = True
     try:
         require_admin(viewer)
@@ -39,39 +39,32 @@ def _deny(state: AdminState, name: str) -> Any:
 
 
 def admin_guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a handler (sync/async, plain or generator) so it runs only for admins."""
+    """Wrap a handler (sync/async, plain or generator) so it runs only for admins. The wrapper is
+    async whatever `fn` is: the check resolves the viewer off the event loop."""
     name = fn.__qualname__
     wrapper: Callable[..., Any]
-    if inspect.isasyncgenfunction(fn):
+    if inspect.isasyncgenfunction(fn) or inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
         async def wrapper(self: AdminState, *args: Any, **kwargs: Any) -> Any:
-            if (denied := _deny(self, name)) is not None:
+            if (denied := await _deny(self, name)) is not None:
                 yield denied
                 return
-            async for item in fn(self, *args, **kwargs):
-                yield item
-
-    elif inspect.iscoroutinefunction(fn):
-
-        @functools.wraps(fn)
-        async def wrapper(self: AdminState, *args: Any, **kwargs: Any) -> Any:
-            return _deny(self, name) or await fn(self, *args, **kwargs)
-
-    elif inspect.isgeneratorfunction(fn):
-
-        @functools.wraps(fn)
-        def wrapper(self: AdminState, *args: Any, **kwargs: Any) -> Any:
-            if (denied := _deny(self, name)) is not None:
-                yield denied
-                return
-            yield from fn(self, *args, **kwargs)
+            if inspect.isasyncgenfunction(fn):
+                async for item in fn(self, *args, **kwargs):
+                    yield item
+            else:
+                for item in fn(self, *args, **kwargs):
+                    yield item
 
     else:
 
         @functools.wraps(fn)
-        def wrapper(self: AdminState, *args: Any, **kwargs: Any) -> Any:
-            return _deny(self, name) or fn(self, *args, **kwargs)
+        async def wrapper(self: AdminState, *args: Any, **kwargs: Any) -> Any:
+            if (denied := await _deny(self, name)) is not None:
+                return denied
+            result = fn(self, *args, **kwargs)
+            return await result if inspect.isawaitable(result) else result
 
     setattr(wrapper, GUARD_MARK, True)
     return wrapper

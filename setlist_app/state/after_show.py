@@ -39,7 +39,7 @@ class AfterShowState(ViewerMixin, rx.State):
 
     @rx.event
     async def retry(self):  # type: ignore[no-untyped-def]
-        who = requester(self._viewer())
+        who = requester(await self._viewer())
         if who is None or not self.view.show_id or self.retrying:
             return
         self.retrying = True

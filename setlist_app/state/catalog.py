@@ -41,7 +41,7 @@ class HomeState(ViewerMixin, PageLoad, rx.State):
         self.loading, self.error = True, ""
         yield
         try:
-            user_id = self._viewer().user_id
+            user_id = (await self._viewer()).user_id
             self.signed_in = user_id is not None
             self.home = await run_db(views.home_page, user_id)
             self.shows = await run_db(views.upcoming_shows, 12)
@@ -92,7 +92,7 @@ class ArtistState(ViewerMixin, PageLoad, rx.State):
             return
         self.adding = sid
         yield
-        viewer = self._viewer()
+        viewer = await self._viewer()
         try:
             await limiter().check(viewer, self.router.session.client_ip)
             result = await run_db(voting.add_song, viewer, show_id, sid)

@@ -38,11 +38,13 @@ class FollowState(ViewerMixin, rx.State):
     @rx.event
     async def load(self) -> None:
         slug = await route_arg(self, "slug")
-        self._artist_id, self.following, self.followers = await run_db(_status, slug, self._viewer().user_id)
+        self._artist_id, self.following, self.followers = await run_db(
+            _status, slug, (await self._viewer()).user_id
+        )
 
     @rx.event
     async def toggle(self):  # type: ignore[no-untyped-def]
-        user_id = self._viewer().user_id
+        user_id = (await self._viewer()).user_id
         if user_id is None:
             self.sign_in_prompt = True
             return

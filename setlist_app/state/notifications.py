@@ -26,7 +26,7 @@ class BellState(ViewerMixin, rx.State):
     @rx.event
     async def load(self) -> None:
         """On every page: read the unread count and join this user's live room."""
-        viewer = self._viewer()
+        viewer = await self._viewer()
         self.signed_in = viewer.user_id is not None
         if viewer.user_id is None:
             self.unread, self.items = 0, []
@@ -37,7 +37,7 @@ class BellState(ViewerMixin, rx.State):
     @rx.event
     async def open(self) -> None:
         """The bell was opened: show the latest notifications and mark them read."""
-        viewer = self._viewer()
+        viewer = await self._viewer()
         if viewer.user_id is None:
             return
         self.items = await run_db(open_bell, viewer.user_id)

@@ -40,7 +40,7 @@ class ProfileState(ViewerMixin, PageLoad, rx.State):
     async def load(self):  # type: ignore[no-untyped-def]
         self.loading, self.not_found, self.error, self.needs_sign_in = True, False, "", False
         yield
-        me = self._viewer().user_id
+        me = (await self._viewer()).user_id
         raw = await route_arg(self, "id")
         try:
             if not raw and me is None:

@@ -22,7 +22,7 @@ class ReportState(ViewerMixin, rx.State):
             return rx.toast.error("We couldn't find that song.")
         try:
             result = await run_db(
-                report_song, self._viewer(), ps_id, str((form or {}).get("reason", ""))[:500]
+                report_song, await self._viewer(), ps_id, str((form or {}).get("reason", ""))[:500]
             )
         except ReportRejected as exc:
             return rx.toast.error(str(exc))

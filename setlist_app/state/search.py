@@ -99,7 +99,7 @@ class SearchState(ViewerMixin, rx.State):
     @rx.event
     async def request_artist(self):  # type: ignore[no-untyped-def]
         """Ask the worker to find the artist named by the query; then poll its progress."""
-        who = requester(self._viewer())
+        who = requester(await self._viewer())
         if who is None:
             yield rx.toast.error("We couldn't recognise your browser. Reload the page with cookies enabled.")
             return

@@ -67,7 +67,7 @@ class AdminPage(rx.State, mixin=True):
             return
         self.busy = busy
         yield None  # the button spins while the action runs
-        outcome = await act(fn, self._viewer(), *args)  # type: ignore[attr-defined]
+        outcome = await act(fn, await self._viewer(), *args)  # type: ignore[attr-defined]
         if outcome.ok and after is not None:
             await after(outcome.value)
         self.busy = ""
