@@ -22,6 +22,8 @@ row's current values, so concurrent workers never lose an update. All functions 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -200,18 +202,51 @@ def record_outcome(
         return CircuitState.CLOSED
     if not isinstance(error, ProviderError):
         return None  # our own bug, not the provider's health
-    if key_failing and not provider_wide(error) and not _probing(session, provider):
+    if key_failing and not provider_wide(error) and not probing(session, provider):
         return None  # the key's own breaker counts it
     return record_failure(
         session, provider, now, str(error), quota=isinstance(error, QuotaExceeded), policy=policy
     )
 
 
-def _probing(session: Session, provider: str) -> bool:
-    """The circuit is half-open: this call was its probe, whose answer always decides the circuit
-    (ignored, it would leave the circuit half-open until the probe lease ran out)."""
+def probing(session: Session, provider: str) -> bool:
+    """The circuit is half-open: a call allowed now, or ending now, is its probe, whose answer
+    always decides the circuit (ignored, it would leave the circuit half-open until the probe
+    lease ran out)."""
     state = session.execute(select(_T.c.state).where(_T.c.provider == provider)).scalar_one_or_none()
     return state == CircuitState.HALF_OPEN
+
+
+def release_probe(session: Session, provider: str, now: datetime) -> None:
+    """The probe ended without the provider's answer (cancelled, or the caller's own code failed):
+    the next caller may probe at once, rather than every call waiting out the probe's lease."""
+    session.execute(
+        update(_T)
+        .where(_T.c.provider == provider, _T.c.state == CircuitState.HALF_OPEN)
+        .values(retry_at=_at(now), updated_at=_at(now))
+    )
+    session.commit()
+    _log.warning(
+        "circuit probe of %s ended without an answer; released", provider, extra={"provider": provider}
+    )
+
+
+@contextmanager
+def released_if_unanswered(
+    probe: bool, provider: str, session: Callable[[], Session], clock: Callable[[], datetime]
+) -> Iterator[None]:
+    """Around provider calls that won the half-open probe (`probe`): if they end without the
+    provider's answer (cancelled by the job timeout, or the caller's own code raised), free the
+    probe at once (`release_probe`). A `ProviderError` is an answer, which the caller records."""
+    try:
+        yield
+    except ProviderError:
+        raise
+    except BaseException:
+        if probe:
+            with session() as s:
+                release_probe(s, provider, clock())
+        raise
 
 
 def reset(session: Session, provider: str, now: datetime) -> None:

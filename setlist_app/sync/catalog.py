@@ -214,10 +214,12 @@ async def sync_catalog(ctx: SyncContext, job: SyncJob) -> dict[str, Any]:
         if not breaker.allow_request(session, PROVIDER, now, policy, commit=False):
             session.rollback()
             return {"skipped": "spotify circuit open"}
+        probe = breaker.probing(session, PROVIDER)
         session.commit()
 
     try:
-        items, calls = await _fetch(ctx, artist.spotify_id)
+        with breaker.released_if_unanswered(probe, PROVIDER, ctx.session, ctx.now):
+            items, calls = await _fetch(ctx, artist.spotify_id)
     except ProviderError as exc:
         with ctx.session() as session:
             # An artist that failed before fails on its own: its breaker, not Spotify's, counts it.

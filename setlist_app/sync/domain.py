@@ -69,8 +69,10 @@ async def call_provider(
     with ctx.session() as session:
         if not breaker.allow_request(session, provider, ctx.now(), policy):
             raise ProviderBlocked(provider)
+        probe = breaker.probing(session, provider)
     try:
-        result = await fn(*args, **kwargs)
+        with breaker.released_if_unanswered(probe, provider, ctx.session, ctx.now):
+            result = await fn(*args, **kwargs)
     except ProviderError as exc:
         with ctx.session() as session:
             breaker.record_outcome(session, provider, ctx.now(), exc, policy, key_failing=key_failing)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -12,6 +14,9 @@ from setlist_app.models.catalog import Artist
 from setlist_app.providers import breaker
 from setlist_app.providers.breaker import CircuitPolicy, CircuitState
 from setlist_app.providers.errors import NotFound, QuotaExceeded, RateLimited, Unavailable
+from setlist_app.settings import get_settings
+from setlist_app.sync.context import SyncContext
+from setlist_app.sync.domain import call_provider
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 POLICY = CircuitPolicy(
@@ -127,3 +132,32 @@ def test_catalog_sync_allowed_filters_artists_in_backoff(engine: Engine) -> None
             .order_by(Artist.id)
         )
         assert s.exec(later).all() == [artist.id, free.id]
+
+
+async def test_a_probe_that_ends_without_an_answer_frees_the_circuit_at_once(
+    engine: Engine, session: Session
+) -> None:
+    """A probe call cancelled (the job timeout) or failing in our own code leaves no half-open
+    circuit behind: the next call probes at once instead of every call waiting out the lease."""
+    p = "ticketmaster"
+    now = T0
+    ctx = SyncContext(settings=get_settings(), engine=engine, clock=lambda: now)
+    breaker.force_open(session, p, T0, until=T0 + timedelta(minutes=1))
+    session.commit()
+
+    async def answers() -> str:
+        return "ok"
+
+    for ending in (RuntimeError("our parser broke"), asyncio.CancelledError()):
+
+        async def no_answer(exc: BaseException = ending) -> str:
+            raise exc
+
+        now += timedelta(minutes=2)  # past the open circuit's retry time: this call is the probe
+        with pytest.raises(type(ending)):
+            await call_provider(ctx, p, no_answer)
+        assert _state(session, p) == CircuitState.HALF_OPEN
+        assert await call_provider(ctx, p, answers) == "ok"  # probes now, not after the lease
+        assert _state(session, p) == CircuitState.CLOSED
+        breaker.force_open(session, p, now, until=now + timedelta(minutes=1))
+        session.commit()
