@@ -14,12 +14,12 @@ settings = get_settings()
 # Reflex only reads REFLEX_* variables itself; map ours so one setting drives both.
 os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "0")
 os.environ.setdefault("REFLEX_STATE_MANAGER_MODE", "redis")
-# Opportunistic locking (`setlist_app.db.oplock_supported`): a page load reads and writes the tab's state in Redis
-# once, not four times. It needs Redis 7, so it is on only when the state manager's Redis is 7 or newer.
-if "REFLEX_OPLOCK_ENABLED" not in os.environ and oplock_supported(
-    settings.redis_db_url(settings.redis_db_reflex)
-):
-    os.environ["REFLEX_OPLOCK_ENABLED"] = "true"
+# Opportunistic locking (`setlist_app.db.oplock_supported`): a page load reads and writes the tab's
+# state in Redis once, not four times. It needs Redis 7, so each process decides for its own Redis,
+# whatever it inherited (a parent's decision was for the parent's Redis); REFLEX_OPLOCK=false: off.
+os.environ["REFLEX_OPLOCK_ENABLED"] = str(
+    settings.reflex_oplock and oplock_supported(settings.redis_db_url(settings.redis_db_reflex))
+).lower()
 # Without it Reflex picks "the fastest" npm registry at init by timing requests to registry.npmjs.org
 # and a mirror, and logs each failed try: noise in app.log for anyone without the mirror.
 os.environ.setdefault("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org")

