@@ -146,6 +146,24 @@ def backend_env(database_url: str) -> dict[str, str]:
     return env | {name: str(REDIS_DB) for name in ("REDIS_DB_REFLEX", "REDIS_DB_APP", "REDIS_DB_QUEUE")}
 
 
+def backend_bench_args(
+    parser: argparse.ArgumentParser, results: str, table: list[tuple[str, str]]
+) -> argparse.Namespace | None:
+    """What every benchmark of a started backend shares: its cores, its results file and
+    `--table` (then the table is printed and None returned); pins this load client and points its
+    Redis at the backend's DB (signed-in voters' sessions are created by this process)."""
+    parser.add_argument("--backend-cpus", default="0", help="taskset cores for the backend ('' = no pinning)")
+    parser.add_argument("--out", default=str(RESULTS / f"{results}.json"))
+    add_report_options(parser)
+    args = parser.parse_args()
+    if printed_table(args, table):
+        return None
+    pin_self(args.client_cpus)
+    os.environ.update(REDIS_URL=REDIS_BASE, REDIS_DB_APP=str(REDIS_DB))
+    get_settings.cache_clear()
+    return args
+
+
 def _drop_db(name: str) -> None:
     with psycopg.connect(PG, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -413,16 +431,9 @@ def main() -> None:
         default=0,
         help="viewers that drop and reconnect at once mid-run (issue: 200)",
     )
-    parser.add_argument("--backend-cpus", default="0", help="taskset cores for the backend ('' = no pinning)")
-    parser.add_argument("--out", default=str(RESULTS / "live_fanout.json"))
-    add_report_options(parser)
-    args = parser.parse_args()
-    if printed_table(args, TABLE):
+    args = backend_bench_args(parser, "live_fanout", TABLE)
+    if args is None:
         return
-    pin_self(args.client_cpus)
-    # Signed-in voters' sessions go to the backend's Redis DB: this process creates them.
-    os.environ.update(REDIS_URL=REDIS_BASE, REDIS_DB_APP=str(REDIS_DB))
-    get_settings.cache_clear()
     grid = [(w, v, r, n) for w in args.workers for v in args.viewers for r in args.rates for n in args.shows]
     cases = PRESETS[args.preset] if args.preset else grid
     results: list[dict[str, Any]] = []

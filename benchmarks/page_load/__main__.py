@@ -27,11 +27,10 @@ from typing import Any
 import psutil
 import redis
 
-from benchmarks.common import add_report_options, machine, median_of, pin_self, printed_table
+from benchmarks.common import machine, median_of
 from benchmarks.live_fanout import serve
 from benchmarks.live_fanout.__main__ import (
     REDIS_BASE,
-    REDIS_DB,
     RESULTS,
     SHOW_STATE,
     _cpu,
@@ -40,10 +39,10 @@ from benchmarks.live_fanout.__main__ import (
     _pct,
     _setup_db,
     _tree,
+    backend_bench_args,
     backend_env,
 )
 from benchmarks.live_fanout.wsclient import ReflexSocket
-from setlist_app.settings import get_settings
 
 LOADED = '"loading_rx_state_":false'  # in the show state's delta: the load's reply with the show's data
 TABLE = [
@@ -141,16 +140,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=5, help="page loads under way at once")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--backend-cpus", default="0", help="taskset cores for the backend ('' = no pinning)")
-    parser.add_argument("--out", default=str(RESULTS / "page_load.json"))
-    add_report_options(parser)
-    args = parser.parse_args()
-    if printed_table(args, TABLE):
+    args = backend_bench_args(parser, "page_load", TABLE)
+    if args is None:
         return
-    pin_self(args.client_cpus)
-    # Signed-in viewers' sessions go to the backend's Redis DB: this process creates them.
-    os.environ.update(REDIS_URL=REDIS_BASE, REDIS_DB_APP=str(REDIS_DB))
-    get_settings.cache_clear()
     results = []
     for signed_in in (False, True):
         runs = [_one_run(args, signed_in) for _ in range(args.runs)]
