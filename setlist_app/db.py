@@ -47,6 +47,17 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _savepoint_writes_from_the_start(conn, _name) -> None:  # type: ignore[no-untyped-def]
+            # The driver begins a transaction only before its first write, so reads before it see
+            # fresh data and the write waits out the busy timeout. A savepoint opened outside a
+            # transaction begins one that reads first; in WAL mode SQLite refuses to upgrade such a
+            # reader once another connection has committed ("database is locked" at once, no
+            # waiting), so that transaction takes the write lock when it begins.
+            dbapi_conn = conn.connection.dbapi_connection
+            if not dbapi_conn.in_transaction:
+                dbapi_conn.execute("BEGIN IMMEDIATE")
+
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
